@@ -1,0 +1,179 @@
+/**
+ * The native REST v1 contract shared by the server, the SDK and the web app. All bodies are
+ * JSON; numeric history columns carry NaN/±Infinity as the strings of `WireNumber`.
+ */
+import type { MetricDefinition } from './metrics.js'
+import type { RunState, TerminalState } from './states.js'
+import type { M4Buckets } from './m4.js'
+import type { WireNumber } from './values.js'
+
+export const API_PREFIX = '/api/v1'
+
+/** `POST /api/v1/runs`: create, resume, fork or rewind a run. */
+export interface InitRequest {
+  entity?: string
+  project: string
+  /** Client-chosen id; required for resume. */
+  id?: string
+  name?: string
+  notes?: string
+  tags?: string[]
+  group?: string
+  jobType?: string
+  config?: Record<string, unknown>
+  metadata?: Record<string, unknown>
+  /** `allow`: create or continue; `must`: continue or fail; `never`: create or fail. Absent: create, fail if it exists. */
+  resume?: 'allow' | 'must' | 'never'
+  forkFrom?: string
+  resumeFrom?: string
+  /** Seconds without a heartbeat after which the run reads as crashed. */
+  heartbeatTimeoutS?: number
+}
+
+export interface InitResponse {
+  run: RunDto
+  /** The step the first `log()` lands at. */
+  startingStep: number
+  resumed: boolean
+}
+
+export interface ForkedFrom {
+  runId: string
+  step: number
+}
+
+export interface RunDto {
+  entity: string
+  project: string
+  id: string
+  name: string
+  notes: string
+  tags: string[]
+  group: string | null
+  jobType: string | null
+  state: RunState
+  exitCode: number | null
+  createdAt: string
+  heartbeatAt: string
+  finishedAt: string | null
+  heartbeatTimeoutS: number
+  config: Record<string, unknown>
+  summary: Record<string, unknown>
+  metadata: Record<string, unknown>
+  metrics: MetricDefinition[]
+  /** Highest committed step, null before the first row. */
+  lastStep: number | null
+  rejectedCount: number
+  forkedFrom: ForkedFrom | null
+  /** Archived runs are the pre-rewind states of a live run; they are read-only. */
+  archived: boolean
+  stopRequested: boolean
+  url: string
+}
+
+/** Columnar history: one step column, then one column per key, `null` where a row lacks the key. */
+export interface ColumnarHistory {
+  steps: number[]
+  runtime: number[]
+  timestamp: number[]
+  columns: Record<string, (WireNumber | null)[]>
+}
+
+/** A non-scalar logged value (string, list, media descriptor). */
+export interface LoggedValue {
+  step: number
+  key: string
+  value: unknown
+}
+
+export interface WireRejectedRow {
+  attemptedStep: number
+  currentStep: number
+  keys: string[]
+  timestamp: number
+}
+
+export interface ConsoleLine {
+  /** Unix ms. */
+  t: number
+  stream: 'stdout' | 'stderr'
+  line: string
+  step?: number
+}
+
+export interface SystemSample {
+  /** Unix ms. */
+  t: number
+  values: Record<string, number>
+}
+
+/**
+ * `POST /api/v1/runs/:entity/:project/:runId/batches`. A writer numbers its batches 1, 2, 3…;
+ * a batch whose `seq` was already committed is acknowledged without being applied again.
+ */
+export interface IngestBatch {
+  writerId: string
+  seq: number
+  history?: ColumnarHistory
+  values?: LoggedValue[]
+  rejected?: WireRejectedRow[]
+  /** Top-level keys set on the config (already checked against allowValChange by the client). */
+  config?: Record<string, unknown>
+  /** Summary keys the user set; `null` removes an override. */
+  summary?: Record<string, unknown>
+  metrics?: MetricDefinition[]
+  metadata?: Record<string, unknown>
+  console?: ConsoleLine[]
+  system?: SystemSample[]
+  /** Present on the last batch of a run. */
+  exit?: { state: TerminalState; exitCode: number }
+  preempting?: boolean
+}
+
+export interface ControlSignals {
+  stopRequested: boolean
+}
+
+export interface IngestResponse {
+  committedSeq: number
+  /** True when this batch had been committed before and was not applied again. */
+  duplicate: boolean
+  control: ControlSignals
+}
+
+export interface HeartbeatResponse {
+  control: ControlSignals
+  state: RunState
+}
+
+export interface RunListResponse {
+  runs: RunDto[]
+  total: number
+  nextCursor: string | null
+}
+
+export interface HistoryResponse extends ColumnarHistory {
+  values: LoggedValue[]
+}
+
+export interface BucketsResponse {
+  key: string
+  minStep: number
+  maxStep: number
+  buckets: number
+  data: { [K in keyof M4Buckets]: K extends 'step' | 'lastStep' | 'count' ? number[] : WireNumber[] }
+}
+
+export interface RunPatch {
+  name?: string
+  notes?: string
+  tags?: string[]
+  group?: string | null
+  jobType?: string | null
+}
+
+export interface ViewerResponse {
+  username: string
+  entity: string
+  isAdmin: boolean
+}

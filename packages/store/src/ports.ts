@@ -1,0 +1,213 @@
+/**
+ * Storage ports. The server's services talk to these interfaces only; each dialect (SQLite now,
+ * PostgreSQL later) implements them and passes the same contract tests. Methods are async so a
+ * networked dialect fits the same shape.
+ */
+import type {
+  ConsoleLine,
+  ForkedFrom,
+  IngestBatch,
+  LoggedValue,
+  M4Buckets,
+  MetricDefinition,
+  RunFilter,
+  RunPatch,
+  RunState,
+  SystemSample,
+  View,
+  WireRejectedRow,
+} from '@stemma/core'
+
+export interface RunRef {
+  entity: string
+  project: string
+  runId: string
+}
+
+/** A run as stored. `state` is the stored state; `crashed` is derived on read by the service. */
+export interface RunRecord {
+  /** Internal storage id, never shown to users. */
+  pk: number
+  entity: string
+  project: string
+  runId: string
+  displayName: string
+  notes: string
+  tags: string[]
+  group: string | null
+  jobType: string | null
+  state: RunState
+  exitCode: number | null
+  createdAt: number
+  heartbeatAt: number
+  finishedAt: number | null
+  heartbeatTimeoutS: number
+  config: Record<string, unknown>
+  summary: Record<string, unknown>
+  /** Keys the user set with `run.summary.set`; they win over computed values. */
+  summaryOverrides: Record<string, unknown>
+  metadata: Record<string, unknown>
+  metrics: MetricDefinition[]
+  lastStep: number | null
+  rejectedCount: number
+  stopRequested: boolean
+  forkedFrom: ForkedFrom | null
+  /** pk of the live run this is an archived (pre-rewind) copy of, or null for live runs. */
+  archivedFrom: number | null
+  view: View
+}
+
+export interface CreateRunInput {
+  entity: string
+  project: string
+  runId: string
+  /** Display name; the store generates `adjective-noun-N` when absent. */
+  displayName?: string
+  notes?: string
+  tags?: string[]
+  group?: string | null
+  jobType?: string | null
+  config?: Record<string, unknown>
+  metadata?: Record<string, unknown>
+  heartbeatTimeoutS: number
+  now: number
+}
+
+export interface ListRunsQuery {
+  entity: string
+  project: string
+  filter?: RunFilter
+  /** Field path, `-` prefix for descending: `-createdAt`, `summary.loss`. Default `-createdAt`. */
+  order?: string
+  limit: number
+  offset: number
+  includeArchived?: boolean
+}
+
+export interface StatePatch {
+  state?: RunState
+  exitCode?: number | null
+  finishedAt?: number | null
+  heartbeatAt?: number
+  stopRequested?: boolean
+}
+
+export interface HistoryQuery {
+  /** Keys to return; all keys when absent. */
+  keys?: string[]
+  minStep?: number
+  maxStep?: number
+  /** At most this many rows, from the start of the range. */
+  limit?: number
+}
+
+export interface HistoryRows {
+  steps: number[]
+  runtime: number[]
+  timestamp: number[]
+  columns: Record<string, (number | null)[]>
+  values: LoggedValue[]
+  /** For each returned row, the runId whose segment holds it (lineage views merge several). */
+  sourceRunIds: string[]
+}
+
+export interface BucketsQuery {
+  key: string
+  minStep?: number
+  maxStep?: number
+  buckets: number
+}
+
+export interface BucketsResult extends M4Buckets {
+  minStep: number
+  maxStep: number
+}
+
+export interface IngestOutcome {
+  committedSeq: number
+  duplicate: boolean
+  run: RunRecord
+}
+
+export interface KeyInfo {
+  key: string
+  kind: 'scalar' | 'value'
+  count: number
+}
+
+export interface Lineage {
+  /** The run this one was forked from, and at which step. */
+  parent: { runId: string; step: number } | null
+  children: { runId: string; step: number; createdAt: number }[]
+  /** Each rewind of this run: the archived state and the step it was rewound to. */
+  rewinds: { archiveIndex: number; step: number; at: number; lastStep: number | null }[]
+}
+
+export interface ApiKeyOwner {
+  userId: number
+  username: string
+  isAdmin: boolean
+}
+
+export interface AuthRepository {
+  countUsers(): Promise<number>
+  createUser(username: string, isAdmin: boolean, now: number): Promise<number>
+  /** Stores only the hash of a key. */
+  addApiKey(userId: number, keyHash: string, label: string, now: number): Promise<void>
+  findKeyOwner(keyHash: string): Promise<ApiKeyOwner | null>
+}
+
+export interface RunRepository {
+  create(input: CreateRunInput): Promise<RunRecord>
+  /** Live run by path; archived runs are reached with `getByPk`. */
+  get(ref: RunRef): Promise<RunRecord | null>
+  getByPk(pk: number): Promise<RunRecord | null>
+  list(query: ListRunsQuery): Promise<{ runs: RunRecord[]; total: number }>
+  patch(ref: RunRef, patch: RunPatch): Promise<RunRecord>
+  setState(ref: RunRef, patch: StatePatch): Promise<RunRecord>
+  /** Sets top-level config keys (merge), e.g. when a resumed run brings new config. */
+  mergeConfig(ref: RunRef, config: Record<string, unknown>): Promise<RunRecord>
+  delete(ref: RunRef): Promise<void>
+  /**
+   * A new run whose view is the source's view clipped at `step`, followed by its own fresh
+   * segment. Metadata work only: no point is copied. The summary is recomputed over the clipped
+   * view with the source's metric definitions.
+   */
+  fork(source: RunRef, step: number, input: CreateRunInput): Promise<RunRecord>
+  /**
+   * Keeps the run's current state as an archived read-only run, then truncates the live view
+   * at `step` and opens a fresh segment after it. Summary is recomputed; config is kept.
+   */
+  rewind(ref: RunRef, step: number, now: number): Promise<RunRecord>
+  lineage(ref: RunRef): Promise<Lineage>
+  /** Archived runs of a live run, oldest first. */
+  archives(ref: RunRef): Promise<RunRecord[]>
+  rejected(ref: RunRef, limit: number): Promise<WireRejectedRow[]>
+  console(ref: RunRef, limit: number): Promise<ConsoleLine[]>
+  system(ref: RunRef, limit: number): Promise<SystemSample[]>
+}
+
+export interface HistoryRepository {
+  /**
+   * Applies a batch in one transaction: history, values, summary, config, metrics, metadata,
+   * console, system samples, rejected rows, exit state and heartbeat. Idempotent by
+   * (writerId, seq); a seq beyond the next expected one fails with SEQUENCE_GAP.
+   */
+  ingest(ref: RunRef, batch: IngestBatch, now: number): Promise<IngestOutcome>
+  read(ref: RunRef, query: HistoryQuery): Promise<HistoryRows>
+  buckets(ref: RunRef, query: BucketsQuery): Promise<BucketsResult>
+  keys(ref: RunRef): Promise<KeyInfo[]>
+  /**
+   * The last step at which a monotonic step metric (e.g. `tokens`) is ≤ `value`, for fork and
+   * rewind points given in that metric. Fails with STEP_NOT_MONOTONIC when the series decreases.
+   */
+  stepForMetricValue(ref: RunRef, metric: string, value: number): Promise<number>
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres'
+  readonly auth: AuthRepository
+  readonly runs: RunRepository
+  readonly history: HistoryRepository
+  close(): Promise<void>
+}
