@@ -10,7 +10,19 @@ import { deepEqual } from './config.js'
 export type RunFilter = Record<string, unknown>
 export type FieldResolver = (path: string) => unknown
 
-const OPERATORS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$regex', '$contains']
+const OPERATORS = [
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$regex',
+  '$contains',
+]
 const MAX_FILTER_DEPTH = 8
 
 /** Checks the filter's shape once, so matching never throws halfway through a listing. */
@@ -28,7 +40,10 @@ export function validateFilter(filter: unknown, depth = 0): RunFilter {
     } else if (isPlainObject(cond)) {
       for (const [op, arg] of Object.entries(cond)) {
         if (!OPERATORS.includes(op)) {
-          throw new StemmaError('VALIDATION_FAILED', `Unknown operator ${op} on ${key}; use one of ${OPERATORS.join(', ')}.`)
+          throw new StemmaError(
+            'VALIDATION_FAILED',
+            `Unknown operator ${op} on ${key}; use one of ${OPERATORS.join(', ')}.`,
+          )
         }
         if ((op === '$in' || op === '$nin') && !Array.isArray(arg)) {
           throw new StemmaError('VALIDATION_FAILED', `${op} on ${key} takes a list.`)
@@ -94,7 +109,11 @@ function matchesOperator(value: unknown, op: string, arg: unknown): boolean {
     case '$regex':
       return typeof value === 'string' && new RegExp(String(arg)).test(value)
     case '$contains':
-      return typeof value === 'string' && typeof arg === 'string' && value.toLowerCase().includes(arg.toLowerCase())
+      return (
+        typeof value === 'string' &&
+        typeof arg === 'string' &&
+        value.toLowerCase().includes(arg.toLowerCase())
+      )
     default:
       return false
   }

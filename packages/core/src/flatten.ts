@@ -12,12 +12,20 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * Nested plain objects become `a/b` keys, as W&B shows them in UI sections. Arrays and other
  * objects are leaves: they are values, not namespaces.
  */
-export function flatten(data: Record<string, unknown>, out: Record<string, unknown> = {}): Record<string, unknown> {
+export function flatten(
+  data: Record<string, unknown>,
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   flattenInto(data, '', out, 0)
   return out
 }
 
-function flattenInto(data: Record<string, unknown>, prefix: string, out: Record<string, unknown>, depth: number) {
+function flattenInto(
+  data: Record<string, unknown>,
+  prefix: string,
+  out: Record<string, unknown>,
+  depth: number,
+) {
   if (depth > MAX_DEPTH) {
     throw new StemmaError('VALIDATION_FAILED', `Logged data is nested deeper than ${MAX_DEPTH} levels.`)
   }

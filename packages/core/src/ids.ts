@@ -59,7 +59,10 @@ export interface RunPath {
 export function parseRunPath(path: string): RunPath {
   const parts = path.split('/')
   if (parts.length !== 3) {
-    throw new StemmaError('VALIDATION_FAILED', `Run path must look like entity/project/runId; got ${JSON.stringify(path)}.`)
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      `Run path must look like entity/project/runId; got ${JSON.stringify(path)}.`,
+    )
   }
   const [entity, project, runId] = parts as [string, string, string]
   return {

@@ -54,7 +54,10 @@ export function parseLineageSpec(spec: unknown, option: 'forkFrom' | 'resumeFrom
   const q = spec.indexOf('?')
   const eq = spec.indexOf('=', q)
   if (q <= 0 || eq < 0 || spec.indexOf('&') >= 0) {
-    throw new StemmaError('INVALID_LINEAGE_SPEC', `${option} ${JSON.stringify(spec)} must look like "<runId>?_step=<N>".`)
+    throw new StemmaError(
+      'INVALID_LINEAGE_SPEC',
+      `${option} ${JSON.stringify(spec)} must look like "<runId>?_step=<N>".`,
+    )
   }
   const runId = parseRunId(spec.slice(0, q))
   const metric = spec.slice(q + 1, eq)

@@ -31,10 +31,16 @@ export class M4Builder {
     readonly buckets: number,
   ) {
     if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) {
-      throw new StemmaError('VALIDATION_FAILED', `buckets must be an integer from 1 to ${MAX_BUCKETS}; got ${buckets}.`)
+      throw new StemmaError(
+        'VALIDATION_FAILED',
+        `buckets must be an integer from 1 to ${MAX_BUCKETS}; got ${buckets}.`,
+      )
     }
     if (!(maxStep >= minStep)) {
-      throw new StemmaError('VALIDATION_FAILED', `maxStep (${maxStep}) must not be below minStep (${minStep}).`)
+      throw new StemmaError(
+        'VALIDATION_FAILED',
+        `maxStep (${maxStep}) must not be below minStep (${minStep}).`,
+      )
     }
     this.width = (maxStep - minStep + 1) / buckets
     this.acc = new Float64Array(buckets * 6)
@@ -59,7 +65,15 @@ export class M4Builder {
     this.addBlock(step, step, value, value, value, value, 1)
   }
 
-  addBlock(firstStep: number, lastStep: number, first: number, min: number, max: number, last: number, count: number): void {
+  addBlock(
+    firstStep: number,
+    lastStep: number,
+    first: number,
+    min: number,
+    max: number,
+    last: number,
+    count: number,
+  ): void {
     const b = this.bucketOf(firstStep)
     const o = b * 6
     const acc = this.acc
@@ -97,7 +111,13 @@ export class M4Builder {
 }
 
 /** Reference M4 over raw columns, used by tests and small reads. */
-export function m4(steps: ArrayLike<number>, values: ArrayLike<number>, minStep: number, maxStep: number, buckets: number): M4Buckets {
+export function m4(
+  steps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  minStep: number,
+  maxStep: number,
+  buckets: number,
+): M4Buckets {
   const builder = new M4Builder(minStep, maxStep, buckets)
   for (let i = 0; i < steps.length; i++) builder.addPoint(steps[i]!, values[i]!)
   return builder.result()

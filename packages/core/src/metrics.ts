@@ -23,9 +23,13 @@ export interface DefineMetricOptions {
   goal?: MetricGoal
 }
 
-export function parseSummarySpec(spec: string | readonly string[] | undefined): SummaryAggregation[] | undefined {
+export function parseSummarySpec(
+  spec: string | readonly string[] | undefined,
+): SummaryAggregation[] | undefined {
   if (spec === undefined) return undefined
-  const parts = (typeof spec === 'string' ? spec.split(',') : spec).map((s) => s.trim()).filter((s) => s !== '')
+  const parts = (typeof spec === 'string' ? spec.split(',') : spec)
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   for (const part of parts) {
     if (!(SUMMARY_AGGREGATIONS as readonly string[]).includes(part)) {
       throw new StemmaError(
@@ -42,7 +46,10 @@ export function defineMetric(name: string, options: DefineMetricOptions = {}): M
     throw new StemmaError('VALIDATION_FAILED', 'defineMetric needs a non-empty metric name.')
   }
   if (options.goal !== undefined && options.goal !== 'minimize' && options.goal !== 'maximize') {
-    throw new StemmaError('VALIDATION_FAILED', `goal must be 'minimize' or 'maximize'; got ${JSON.stringify(options.goal)}.`)
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      `goal must be 'minimize' or 'maximize'; got ${JSON.stringify(options.goal)}.`,
+    )
   }
   const def: MetricDefinition = { name }
   if (options.stepMetric !== undefined) {
@@ -61,7 +68,12 @@ const globCache = new Map<string, RegExp>()
 function globToRegExp(glob: string): RegExp {
   let re = globCache.get(glob)
   if (!re) {
-    re = new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+    re = new RegExp(
+      `^${glob
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    )
     globCache.set(glob, re)
   }
   return re
@@ -71,7 +83,10 @@ function globToRegExp(glob: string): RegExp {
  * The definition that governs `key`: an exact name wins over globs; among globs the one defined
  * last wins, so a later, narrower `defineMetric` can refine an earlier one.
  */
-export function findMetricDefinition(defs: readonly MetricDefinition[], key: string): MetricDefinition | undefined {
+export function findMetricDefinition(
+  defs: readonly MetricDefinition[],
+  key: string,
+): MetricDefinition | undefined {
   let globMatch: MetricDefinition | undefined
   for (const def of defs) {
     if (def.name === key) return def
@@ -81,7 +96,10 @@ export function findMetricDefinition(defs: readonly MetricDefinition[], key: str
 }
 
 /** Adds or replaces a definition by name, keeping definition order. */
-export function upsertMetricDefinition(defs: readonly MetricDefinition[], def: MetricDefinition): MetricDefinition[] {
+export function upsertMetricDefinition(
+  defs: readonly MetricDefinition[],
+  def: MetricDefinition,
+): MetricDefinition[] {
   const out = defs.filter((d) => d.name !== def.name)
   out.push(def)
   return out

@@ -1,4 +1,12 @@
-export const RUN_STATES = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted'] as const
+export const RUN_STATES = [
+  'running',
+  'finished',
+  'failed',
+  'crashed',
+  'killed',
+  'preempting',
+  'preempted',
+] as const
 export type RunState = (typeof RUN_STATES)[number]
 
 /** States a client may report when it ends a run. */
@@ -12,7 +20,12 @@ export function isRunState(value: unknown): value is RunState {
  * `crashed` and `preempted` are never stored: they are what a running (or preempting) run
  * becomes once its heartbeat is older than its timeout, so any new data revives it.
  */
-export function effectiveState(stored: RunState, heartbeatAtMs: number, timeoutMs: number, nowMs: number): RunState {
+export function effectiveState(
+  stored: RunState,
+  heartbeatAtMs: number,
+  timeoutMs: number,
+  nowMs: number,
+): RunState {
   const silent = nowMs - heartbeatAtMs > timeoutMs
   if (stored === 'running' && silent) return 'crashed'
   if (stored === 'preempting' && silent) return 'preempted'

@@ -17,7 +17,17 @@ export interface SeriesStats {
 }
 
 export function emptyStats(): SeriesStats {
-  return { count: 0, finiteCount: 0, sum: 0, min: Infinity, max: -Infinity, firstStep: 0, first: NaN, lastStep: 0, last: NaN }
+  return {
+    count: 0,
+    finiteCount: 0,
+    sum: 0,
+    min: Infinity,
+    max: -Infinity,
+    firstStep: 0,
+    first: NaN,
+    lastStep: 0,
+    last: NaN,
+  }
 }
 
 /** Adds one point; steps must arrive in increasing order. */
@@ -52,7 +62,12 @@ export function mergeStats(into: SeriesStats, later: SeriesStats): void {
   into.last = later.last
 }
 
-export function statsOf(steps: ArrayLike<number>, values: ArrayLike<number>, from = 0, to = steps.length): SeriesStats {
+export function statsOf(
+  steps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  from = 0,
+  to = steps.length,
+): SeriesStats {
   const stats = emptyStats()
   for (let i = from; i < to; i++) addPoint(stats, steps[i]!, values[i]!)
   return stats

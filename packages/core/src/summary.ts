@@ -56,7 +56,11 @@ function summarize(stats: SeriesStats, def: MetricDefinition | undefined): unkno
   return out
 }
 
-function aggregate(stats: SeriesStats, agg: SummaryAggregation, goal: MetricDefinition['goal']): number | undefined {
+function aggregate(
+  stats: SeriesStats,
+  agg: SummaryAggregation,
+  goal: MetricDefinition['goal'],
+): number | undefined {
   const hasFinite = stats.finiteCount > 0
   switch (agg) {
     case 'min':

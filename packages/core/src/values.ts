@@ -29,5 +29,7 @@ export function decodeNumber(value: unknown): number | undefined {
 
 /** Like JSON.stringify, but non-finite numbers survive as the wire strings above. */
 export function toWireJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? encodeNumber(v) : v))
+  return JSON.stringify(value, (_key, v) =>
+    typeof v === 'number' && !Number.isFinite(v) ? encodeNumber(v) : v,
+  )
 }
