@@ -5,6 +5,7 @@ declare const runIdBrand: unique symbol
 export type RunId = string & { readonly [runIdBrand]: true }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
 const FORBIDDEN_CHARS = /[:;,#?/'\\\u0000-\u001f]/
 export const MAX_RUN_ID_LENGTH = 128
 
