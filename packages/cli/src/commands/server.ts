@@ -1,0 +1,46 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { openSqliteStore } from '@stemma/store'
+import { createServer, ensureAdmin } from '@stemma/server'
+import { readServerSettings, type ServerFlags } from '../settings.js'
+
+export const ADMIN_KEY_FILE = 'admin-api-key'
+
+/** The composition root: settings → store → server → listening socket. */
+export async function serverCommand(
+  flags: ServerFlags,
+  out: (line: string) => void,
+): Promise<() => Promise<void>> {
+  const settings = readServerSettings(flags, process.env, (m) => out(`warning: ${m}`))
+  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 })
+  const store = openSqliteStore({ path: join(settings.dataDir, 'stemma.db') })
+  const admin = await ensureAdmin(store, { apiKey: settings.adminApiKey, now: Date.now() })
+  const keyFile = join(settings.dataDir, ADMIN_KEY_FILE)
+  if (admin.apiKey !== undefined) {
+    writeFileSync(keyFile, `${admin.apiKey}\n`, { mode: 0o600 })
+    chmodSync(keyFile, 0o600)
+  }
+
+  const urlHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host
+  const publicUrl = settings.publicUrl ?? `http://${urlHost}:${settings.port}`
+  const app = createServer({ store, publicUrl, logger: false })
+  const address = await app.listen({ port: settings.port, host: settings.host })
+
+  out(`stemma server listening on ${address}`)
+  out(`data directory: ${settings.dataDir} (SQLite)`)
+  if (admin.apiKey !== undefined) out(`admin API key: ${admin.apiKey}`)
+  out(`the admin API key is in ${keyFile} (mode 0600)`)
+  out('')
+  out('Log a run from TypeScript:')
+  out(`  export STEMMA_BASE_URL=${publicUrl} STEMMA_API_KEY=$(cat ${keyFile})`)
+  out(`  import * as stemma from '@stemma/sdk'`)
+  out(`  const run = await stemma.init({ project: 'awesome-project' })`)
+  out(`  run.log({ loss: 0.5 }); await run.finish()`)
+
+  let closing: Promise<void> | undefined
+  return () =>
+    (closing ??= (async () => {
+      await app.close()
+      await store.close()
+    })())
+}

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path'
+
+/**
+ * Server settings from flags and environment. Reading never throws: blank means unset, and a
+ * bad value warns and falls back, so a typo in the environment can't keep the server down.
+ */
+export interface ServerSettings {
+  port: number
+  /** Loopback by default: exposing the server is a decision, not an accident. */
+  host: string
+  dataDir: string
+  /** Sets the admin key non-interactively, for scripts and containers. */
+  adminApiKey: string | undefined
+  /** Base of the URLs printed to users; defaults to the listen address. */
+  publicUrl: string | undefined
+}
+
+export interface ServerFlags {
+  port?: number
+  host?: string
+  dataDir?: string
+}
+
+type Env = Record<string, string | undefined>
+
+function envString(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === '' ? undefined : value
+}
+
+function envPort(env: Env, warn: (message: string) => void): number | undefined {
+  const raw = envString(env, 'STEMMA_PORT')
+  if (raw === undefined) return undefined
+  const port = Number(raw)
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port
+  warn(`STEMMA_PORT=${raw} is not a port number; using 8080.`)
+  return undefined
+}
+
+export function readServerSettings(
+  flags: ServerFlags,
+  env: Env,
+  warn: (message: string) => void,
+): ServerSettings {
+  return {
+    port: flags.port ?? envPort(env, warn) ?? 8080,
+    host: flags.host ?? envString(env, 'STEMMA_HOST') ?? '127.0.0.1',
+    dataDir: resolve(flags.dataDir ?? envString(env, 'STEMMA_DATA_DIR') ?? '.stemma'),
+    adminApiKey: envString(env, 'STEMMA_ADMIN_API_KEY'),
+    publicUrl: envString(env, 'STEMMA_PUBLIC_URL')?.replace(/\/+$/, ''),
+  }
+}
