@@ -1,0 +1,83 @@
+// Shared helpers for the benchmark: a real server in a child process, timing and reporting.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const ROOT = new URL('..', import.meta.url).pathname
+export const API_KEY = 'local-' + 'b'.repeat(40)
+
+export function report(figure) {
+  process.stdout.write(`${JSON.stringify(figure)}\n`)
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+export function median(values) {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  )
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Starts `stemma server` on a fresh data directory; resolves once it accepts requests. */
+export async function startServer(dataDir = mkdtempSync(join(tmpdir(), 'stemma-bench-'))) {
+  const port = await freePort()
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'packages/cli/dist/main.js'), 'server', '--port', String(port), '--data-dir', dataDir],
+    {
+      env: { ...process.env, STEMMA_ADMIN_API_KEY: API_KEY },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      if (out.includes('listening on')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`server exited early with ${code}: ${out}`)))
+  })
+  const baseUrl = `http://127.0.0.1:${port}`
+  return {
+    baseUrl,
+    dataDir,
+    async stop({ keepData = false } = {}) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function api(baseUrl, path, init = {}) {
+  const res = await fetch(baseUrl + path, {
+    ...init,
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...init.headers },
+  })
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`)
+  return res.status === 204 ? undefined : res.json()
+}
+
+export function scalarRow(i, keys = 20) {
+  const row = {}
+  for (let k = 0; k < keys; k++) row[`metric_${k}`] = Math.sin(i / 100 + k)
+  return row
+}
