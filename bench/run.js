@@ -4,6 +4,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { report, startServer } from './harness.js'
 import { logLatency } from './figures/log-latency.js'
+import { peerLogLatency } from './figures/peers.js'
 import { ingestManyRuns, ingestOneRun, logRun } from './figures/ingest.js'
 import { bucketQuery, forkReadCost, lineageOps, loadOneMetric } from './figures/queries.js'
 
@@ -11,7 +12,8 @@ const scale = process.argv.includes('--quick') ? 0.1 : 1
 const n = (x) => Math.max(1, Math.round(x * scale))
 const entity = 'admin'
 
-await logLatency({ calls: n(1_000_000) })
+const stemmaP50 = await logLatency({ calls: n(1_000_000) })
+peerLogLatency({ calls: n(100_000), stemmaP50 })
 
 // One server for the single-run figures, the chart query and lineage.
 const a = await startServer()
