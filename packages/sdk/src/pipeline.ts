@@ -1,0 +1,155 @@
+import {
+  toWireJson,
+  type CommittedRow,
+  type IngestBatch,
+  type MetricDefinition,
+  type RejectedRow,
+  type StepSink,
+  type TerminalState,
+} from '@stemma/core'
+import type { HistoryEncoder } from './history-encoder.js'
+import type { LocalSummary } from './local-summary.js'
+import type { Uploader } from './uploader.js'
+import type { WalWriter } from './wal.js'
+
+export interface PipelineOptions {
+  writerId: string
+  encoder: HistoryEncoder
+  summary: LocalSummary
+  /** Absent in disabled mode: rows only feed the local summary. */
+  wal?: WalWriter
+  /** Absent offline: batches only reach the write-ahead file. */
+  uploader?: Uploader
+  flushIntervalMs: number
+  maxBufferedRows: number
+  onRejected: (row: RejectedRow, count: number) => void
+  onError: (err: Error) => void
+}
+
+/**
+ * The background half of the SDK, shaped like OpenTelemetry's batch span processor: `log()`
+ * only pushes into `rows`; a timer (unref'd, so it never keeps the process alive) or a full
+ * buffer drains them into one batch, appends it to the write-ahead file and queues the upload.
+ */
+export class Pipeline implements StepSink {
+  private rows: CommittedRow[] = []
+  private rejected: RejectedRow[] = []
+  private rejectedCount = 0
+  private config: Record<string, unknown> | undefined
+  private summaryOverrides: Record<string, unknown> | undefined
+  private metrics = new Map<string, MetricDefinition>()
+  private metadata: Record<string, unknown> | undefined
+  private preempting = false
+  private seq = 0
+  private timer: NodeJS.Timeout | undefined
+  private earlyFlushScheduled = false
+  lastBatchAt = 0
+
+  constructor(private readonly options: PipelineOptions) {}
+
+  // StepSink: called by StepClock on the hot path, so: push and return.
+  commit(row: CommittedRow): void {
+    if (this.rows.push(row) >= this.options.maxBufferedRows && !this.earlyFlushScheduled) {
+      this.earlyFlushScheduled = true
+      setImmediate(() => this.safeFlush())
+    }
+  }
+
+  reject(row: RejectedRow): void {
+    this.rejected.push(row)
+    this.options.onRejected(row, ++this.rejectedCount)
+  }
+
+  get batchesWritten(): number {
+    return this.seq
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return
+    this.timer = setInterval(() => this.safeFlush(), this.options.flushIntervalMs)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  /** A timer must never crash the user's process; a failed write is reported and retried next tick. */
+  private safeFlush(): void {
+    try {
+      this.flush()
+    } catch (err) {
+      this.options.onError(err as Error)
+    }
+  }
+
+  setConfig(values: Record<string, unknown>): void {
+    this.config = { ...this.config, ...values }
+  }
+
+  setSummary(values: Record<string, unknown>): void {
+    this.summaryOverrides = { ...this.summaryOverrides, ...values }
+  }
+
+  setMetric(def: MetricDefinition): void {
+    this.metrics.set(def.name, def)
+  }
+
+  setMetadata(values: Record<string, unknown>): void {
+    this.metadata = { ...this.metadata, ...values }
+  }
+
+  markPreempting(): void {
+    this.preempting = true
+  }
+
+  /**
+   * Drains everything pending into one batch. With `exit`, the batch is written even when empty:
+   * it is the record that ends the run. Returns the batch, if one was made.
+   */
+  flush(exit?: { state: TerminalState; exitCode: number }): IngestBatch | undefined {
+    this.earlyFlushScheduled = false
+    const rows = this.rows
+    const hasData =
+      rows.length > 0 ||
+      this.rejected.length > 0 ||
+      this.config !== undefined ||
+      this.summaryOverrides !== undefined ||
+      this.metrics.size > 0 ||
+      this.metadata !== undefined ||
+      this.preempting
+    if (!hasData && exit === undefined) return undefined
+    this.rows = []
+    const encoded = this.options.encoder.encode(rows, this.options.summary)
+    if (this.options.wal === undefined) {
+      this.clearPending()
+      return undefined
+    }
+    const batch: IngestBatch = { writerId: this.options.writerId, seq: ++this.seq }
+    if (encoded.history) batch.history = encoded.history
+    if (encoded.values) batch.values = encoded.values
+    if (this.rejected.length > 0) batch.rejected = this.rejected
+    if (this.config !== undefined) batch.config = this.config
+    if (this.summaryOverrides !== undefined) batch.summary = this.summaryOverrides
+    if (this.metrics.size > 0) batch.metrics = [...this.metrics.values()]
+    if (this.metadata !== undefined) batch.metadata = this.metadata
+    if (this.preempting) batch.preempting = true
+    if (exit !== undefined) batch.exit = exit
+    this.clearPending()
+    const body = toWireJson(batch)
+    const at = this.options.wal.append(body)
+    this.lastBatchAt = Date.now()
+    this.options.uploader?.enqueue(batch.seq, at.offset, at.length, body)
+    return batch
+  }
+
+  private clearPending() {
+    this.rejected = []
+    this.config = undefined
+    this.summaryOverrides = undefined
+    this.metrics = new Map()
+    this.metadata = undefined
+    this.preempting = false
+  }
+}

@@ -1,0 +1,353 @@
+import {
+  defineMetric as coreDefineMetric,
+  isPlainObject,
+  StemmaError,
+  StepClock,
+  upsertMetricDefinition,
+  type DefineMetricOptions,
+  type HeartbeatResponse,
+  type MetricDefinition,
+  type TerminalState,
+  type ControlSignals,
+} from '@stemma/core'
+import { HistoryEncoder } from './history-encoder.js'
+import { LocalSummary } from './local-summary.js'
+import { Pipeline } from './pipeline.js'
+import { RunConfig } from './run-config.js'
+import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-files.js'
+import { RunSummary } from './run-summary.js'
+import type { Mode, Settings, Warn } from './settings.js'
+import { summaryBlock } from './terminal.js'
+import type { HttpClient } from './transport.js'
+import type { DrainResult, Uploader } from './uploader.js'
+import type { WalWriter } from './wal.js'
+
+/** Everything `init` worked out; a Run only wires it together. */
+export interface RunParams {
+  settings: Settings
+  warn: Warn
+  mode: Mode
+  id: string
+  name: string
+  entity: string
+  project: string
+  url: string | null
+  projectUrl: string | null
+  /** The run directory (`<dir>/stemma/run-…`); empty when disabled. */
+  dir: string
+  /** The directory the run was started in, where `resume: 'auto'` looks. */
+  baseDir: string
+  startingStep: number
+  resumed: boolean
+  tags: string[]
+  notes: string
+  group: string | null
+  jobType: string | null
+  config: Record<string, unknown>
+  summary: Record<string, unknown>
+  metrics: MetricDefinition[]
+  runtimeOffsetS: number
+  writerId: string
+  info?: RunInfo
+  wal?: WalWriter
+  uploader?: Uploader
+  client?: HttpClient
+  /** `/api/v1/runs/:entity/:project/:runId` */
+  apiPath?: string
+  onFinished: (run: Run) => void
+}
+
+const REJECT_WARN_EVERY = 1000
+
+/** A run in progress: the seed-004 attributes, `log`, `defineMetric`, `finish`. */
+export class Run {
+  readonly id: string
+  name: string
+  readonly project: string
+  readonly entity: string
+  readonly url: string | null
+  readonly projectUrl: string | null
+  readonly dir: string
+  readonly startingStep: number
+  readonly resumed: boolean
+  /** Unix seconds, as W&B's `start_time`. */
+  readonly startTime: number
+  readonly tags: string[]
+  readonly notes: string
+  readonly group: string | null
+  readonly jobType: string | null
+  readonly mode: Mode
+  readonly config: RunConfig
+  readonly summary: RunSummary
+
+  private readonly clock: StepClock
+  private readonly pipeline: Pipeline
+  private readonly local: LocalSummary
+  private readonly encoder: HistoryEncoder
+  private definitions: MetricDefinition[]
+  private closed = false
+  private exitWritten = false
+  private closedWarned = false
+  private finishPromise: Promise<void> | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+
+  constructor(private readonly params: RunParams) {
+    const startMs = Date.now()
+    this.id = params.id
+    this.name = params.name
+    this.project = params.project
+    this.entity = params.entity
+    this.url = params.url
+    this.projectUrl = params.projectUrl
+    this.dir = params.dir
+    this.startingStep = params.startingStep
+    this.resumed = params.resumed
+    this.startTime = startMs / 1000
+    this.tags = [...params.tags]
+    this.notes = params.notes
+    this.group = params.group
+    this.jobType = params.jobType
+    this.mode = params.mode
+    this.definitions = [...params.metrics]
+
+    const warn = params.warn
+    this.local = new LocalSummary(params.summary)
+    this.local.definitions = this.definitions
+    this.encoder = new HistoryEncoder(startMs, params.runtimeOffsetS, (step, reason) =>
+      warn(`row at step ${step} was logged empty: ${reason}`),
+    )
+    this.encoder.setDefinitions(this.definitions)
+    this.pipeline = new Pipeline({
+      writerId: params.writerId,
+      encoder: this.encoder,
+      summary: this.local,
+      wal: params.wal,
+      uploader: params.uploader,
+      flushIntervalMs: params.settings.flushIntervalMs,
+      maxBufferedRows: params.settings.maxBufferedRows,
+      onRejected: (row, count) => {
+        if (count === 1 || count % REJECT_WARN_EVERY === 0) {
+          warn(
+            `step ${row.attemptedStep} is lower than the current step ${row.currentStep}; the row was dropped (${count} so far; kept in the run's rejected log).`,
+          )
+        }
+      },
+      onError: (err) => warn(`could not write a batch: ${err.message}`),
+    })
+    this.clock = new StepClock(params.startingStep, this.pipeline, params.settings.stepPolicy)
+    this.config = new RunConfig(params.config, (changed) => this.pipeline.setConfig(changed))
+    this.summary = new RunSummary(
+      this.local,
+      () => {
+        if (!this.closed) this.safeFlush()
+      },
+      (values) => this.pipeline.setSummary(values),
+    )
+    this.pipeline.start()
+    this.startHeartbeat()
+  }
+
+  /** `entity/project/id`, as `Api.run()` takes it. */
+  get path(): string {
+    return [this.entity, this.project, this.id].filter((p) => p !== '').join('/')
+  }
+
+  /** The step the next committed `log()` lands at. */
+  get step(): number {
+    return this.clock.step
+  }
+
+  /** Rows dropped by the step rule so far. */
+  get rejectedCount(): number {
+    return this.clock.rejected
+  }
+
+  /** True once `finish()` started (or the process began to exit). */
+  get finished(): boolean {
+    return this.closed
+  }
+
+  /**
+   * The hot path: checks that `data` is a plain object, applies the step rule and buffers the row.
+   * No flattening, encoding or I/O happens here; server trouble never reaches the caller.
+   */
+  log(data: Record<string, unknown>, options?: { step?: number; commit?: boolean }): void {
+    if (this.closed) return this.warnClosed()
+    if (!isPlainObject(data)) {
+      throw new StemmaError('VALIDATION_FAILED', 'run.log expects a plain object such as { loss: 0.1 }.')
+    }
+    if (options === undefined) this.clock.log(data, Date.now())
+    else this.clock.log(data, Date.now(), options.step, options.commit)
+  }
+
+  defineMetric(name: string, options: DefineMetricOptions = {}): MetricDefinition {
+    const def = coreDefineMetric(name, options)
+    // Rows logged before the definition are encoded under the old rules.
+    this.pipeline.flush()
+    this.definitions = upsertMetricDefinition(this.definitions, def)
+    this.local.definitions = this.definitions
+    this.encoder.setDefinitions(this.definitions)
+    this.pipeline.setMetric(def)
+    return def
+  }
+
+  /** Tells the server this run is about to be preempted; silence afterwards reads as `preempted`. */
+  markPreempting(): void {
+    if (this.closed) return
+    this.pipeline.markPreempting()
+    this.safeFlush()
+  }
+
+  /** Ends the run: `finished`, or `failed` for a non-zero exit code. Every call returns the same promise. */
+  finish(exitCode?: number): Promise<void> {
+    const code = typeof exitCode === 'number' && Number.isFinite(exitCode) ? exitCode : 0
+    return this.finishWith(code !== 0 ? 'failed' : 'finished', code)
+  }
+
+  /** `await using run = await stemma.init(...)` finishes the run when the block ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.finish()
+  }
+
+  finishWith(state: TerminalState, exitCode: number): Promise<void> {
+    this.finishPromise ??= this.doFinish(state, exitCode)
+    return this.finishPromise
+  }
+
+  /**
+   * For the process `exit` event, where nothing asynchronous runs any more: commit what is
+   * buffered and the exit record to the write-ahead file, so `stemma sync` can end the run.
+   */
+  writeExitSync(exitCode: number): void {
+    if (!this.exitWritten && this.params.wal !== undefined) {
+      this.closed = true
+      this.stopTimers()
+      try {
+        this.clock.flush()
+        this.pipeline.flush({ state: exitCode === 0 ? 'finished' : 'failed', exitCode })
+        this.exitWritten = true
+        this.params.wal.close()
+      } catch {
+        // the process is going away; whatever reached the file is what sync will deliver
+      }
+    }
+    if (this.params.wal !== undefined && (this.params.uploader?.pending ?? 1) > 0) {
+      this.params.settings.print(
+        `stemma: the process exited before everything was uploaded; deliver the rest with: stemma sync ${this.dir}`,
+      )
+    }
+  }
+
+  /** Server control signals (from batch acks and heartbeats). */
+  handleControl(control: ControlSignals | undefined): void {
+    if (control?.stopRequested !== true || this.closed) return
+    this.params.settings.print(`stemma: run ${this.name} was stopped from the server; finishing it as killed.`)
+    void this.finishWith('killed', 143).then(() => {
+      const callback = this.params.settings.onStopRequested
+      if (callback) callback()
+      else process.kill(process.pid, 'SIGTERM')
+    })
+  }
+
+  private warnClosed() {
+    if (this.closedWarned) return
+    this.closedWarned = true
+    this.params.warn(`run ${this.id} is finished; log() calls after finish() are ignored.`)
+  }
+
+  private safeFlush() {
+    try {
+      this.pipeline.flush()
+    } catch (err) {
+      this.params.warn(`could not write a batch: ${(err as Error).message}`)
+    }
+  }
+
+  private stopTimers() {
+    this.pipeline.stop()
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer)
+    this.heartbeatTimer = undefined
+  }
+
+  private startHeartbeat() {
+    const { client, apiPath, uploader, settings } = this.params
+    if (client === undefined || apiPath === undefined) return
+    const interval = settings.heartbeatIntervalMs
+    this.heartbeatTimer = setInterval(() => {
+      // A batch acknowledged recently was a heartbeat already.
+      if (uploader !== undefined && Date.now() - uploader.lastAckAt < interval) return
+      void client
+        .request<HeartbeatResponse>({ method: 'POST', path: `${apiPath}/heartbeat`, body: '{}', timeoutMs: interval })
+        .then((outcome) => {
+          if (outcome.kind === 'success') this.handleControl(outcome.body?.control)
+        })
+    }, interval)
+    this.heartbeatTimer.unref()
+  }
+
+  private async doFinish(state: TerminalState, exitCode: number): Promise<void> {
+    const { settings, warn, uploader, wal } = this.params
+    this.closed = true
+    this.stopTimers()
+    try {
+      this.clock.flush()
+      if (wal !== undefined) {
+        this.pipeline.flush({ state, exitCode })
+        this.exitWritten = true
+      } else this.pipeline.flush()
+    } catch (err) {
+      warn(`could not write the final batch: ${(err as Error).message}`)
+    }
+    let result: DrainResult = 'done'
+    if (uploader !== undefined) result = await this.waitForUpload(uploader)
+    try {
+      wal?.close()
+    } catch {
+      // closing is best effort; the records were written synchronously
+    }
+    if (this.params.info !== undefined && this.dir !== '') {
+      try {
+        writeRunInfo(this.dir, { ...this.params.info, exit: { state, exitCode, uploaded: result === 'done' } })
+      } catch {
+        // run.json is a convenience for sync; the write-ahead file holds the exit record
+      }
+    }
+    if (state === 'finished' && this.mode !== 'disabled') clearResumeRecord(this.params.baseDir, this.id)
+    if (!settings.quiet) this.printEnd(result)
+    this.params.onFinished(this)
+  }
+
+  private async waitForUpload(uploader: Uploader): Promise<DrainResult> {
+    const { settings } = this.params
+    const started = Date.now()
+    // A ref'd timer: while finish() waits, the process must not drift into exit.
+    const progress = setInterval(() => {
+      if (!settings.quiet && uploader.pending > 0 && Date.now() - started >= 2000) {
+        settings.print(`stemma: uploading... ${uploader.pending} batch(es) left`)
+      }
+    }, 2000)
+    try {
+      const result = await uploader.drain(settings.finishTimeoutMs)
+      if (result === 'timeout') {
+        uploader.stop()
+        this.params.warn(`upload did not finish in time; deliver the rest with: stemma sync ${this.dir}`)
+      }
+      return result
+    } finally {
+      clearInterval(progress)
+    }
+  }
+
+  private printEnd(result: DrainResult) {
+    const { print } = this.params.settings
+    for (const line of summaryBlock(this.local.histories(), this.summary.toJSON())) print(line)
+    if (this.mode === 'online') {
+      if (this.url) print(`stemma: View run ${this.name} at: ${this.url}`)
+      if (this.projectUrl) print(`stemma: View project at: ${this.projectUrl}`)
+      if (result !== 'done') print(`stemma: Not everything was uploaded; run: stemma sync ${this.dir}`)
+    } else if (this.mode === 'offline') {
+      print(`stemma: You can sync this run to the server with: stemma sync ${this.dir}`)
+    }
+    if (this.dir !== '') print(`stemma: Find logs at: ${this.dir}`)
+  }
+}

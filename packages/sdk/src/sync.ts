@@ -1,0 +1,123 @@
+import { join } from 'node:path'
+import { API_PREFIX, StemmaError, type InitRequest, type InitResponse, type IngestResponse } from '@stemma/core'
+import { runApiPath } from './init.js'
+import { RetryingTransport } from './retrying-transport.js'
+import { readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-files.js'
+import { defaultWarn, envString, resolveConnection } from './settings.js'
+import { HttpClient } from './transport.js'
+import { readWal } from './wal.js'
+
+export interface SyncOptions {
+  baseUrl?: string
+  apiKey?: string
+  onProgress?: (progress: { done: number; total: number }) => void
+  /** Backoff for retryable failures; defaults 1 s → 60 s, giving up after 10 minutes per request. */
+  retryInitialMs?: number
+  retryMaxMs?: number
+  deadlineMs?: number
+}
+
+export interface SyncResult {
+  runPath: string
+  /** Valid records in the write-ahead file. */
+  records: number
+  /** Records the server applied now. */
+  sent: number
+  /** Records the server already had (a re-sent batch is a no-op). */
+  duplicates: number
+  /** Bytes after the last valid record: a torn tail, or a record still being written. */
+  trailingBytes: number
+  /** The file holds the run's exit record, so the run has ended on the server. */
+  ended: boolean
+}
+
+/**
+ * Delivers a run directory's write-ahead file: creates the run if the server has not seen it
+ * (offline runs), then posts every intact record in order with its original writer id and
+ * sequence number. Safe to repeat and to run while the training process is still writing.
+ */
+export async function syncRunDir(dir: string, options: SyncOptions = {}): Promise<SyncResult> {
+  const info = readRunInfo(dir)
+  const connection = resolveConnection(
+    { baseUrl: options.baseUrl ?? envString(process.env, 'STEMMA_BASE_URL') ?? info.baseUrl, apiKey: options.apiKey },
+    process.env,
+    defaultWarn,
+  )
+  const transport = new RetryingTransport(new HttpClient(connection), {
+    initialMs: options.retryInitialMs ?? 1_000,
+    maxMs: options.retryMaxMs ?? 60_000,
+    deadlineMs: options.deadlineMs ?? 600_000,
+  })
+  const wal = readWal(join(dir, WAL_FILE))
+
+  let entity = info.entity
+  let created = false
+  if (info.offline || entity === null) {
+    entity = await createRun(transport, dir, info, info.init)
+    created = true
+  }
+
+  const result: SyncResult = {
+    runPath: `${entity}/${info.project}/${info.runId}`,
+    records: wal.entries.length,
+    sent: 0,
+    duplicates: 0,
+    trailingBytes: wal.trailingBytes,
+    ended: wal.entries.some((e) => e.record.batch.exit !== undefined),
+  }
+  const committed = new Map<string, number>()
+  for (let i = 0; i < wal.entries.length; i++) {
+    const { batch, body } = wal.entries[i]!.record
+    if ((committed.get(batch.writerId) ?? 0) >= batch.seq) {
+      result.duplicates++
+      continue
+    }
+    const path = `${runApiPath(entity, info.project, info.runId)}/batches`
+    let outcome = await transport.send<IngestResponse>({ method: 'POST', path, body })
+    if (outcome.kind === 'failure' && outcome.status === 404 && !created) {
+      // The server lost or deleted the run: create it again (same id) and carry on.
+      entity = await createRun(transport, dir, info, minimalInit(info))
+      created = true
+      outcome = await transport.send<IngestResponse>({ method: 'POST', path, body })
+    }
+    if (outcome.kind !== 'success') {
+      throw new StemmaError(
+        outcome.error.code,
+        `sync of ${dir} stopped at batch ${batch.seq} (${result.sent} sent, ${result.duplicates} already there): ${outcome.error.message}`,
+        outcome.error.details,
+      )
+    }
+    committed.set(batch.writerId, outcome.body.committedSeq)
+    if (outcome.body.duplicate) result.duplicates++
+    else result.sent++
+    options.onProgress?.({ done: i + 1, total: wal.entries.length })
+  }
+  return result
+}
+
+/** For a run the server knew once: no fork or rewind again, just "continue this id". */
+function minimalInit(info: RunInfo): InitRequest {
+  const request: InitRequest = { project: info.project, id: info.runId }
+  if (info.entity !== null) request.entity = info.entity
+  if (info.init.config) request.config = info.init.config
+  if (info.init.heartbeatTimeoutS) request.heartbeatTimeoutS = info.init.heartbeatTimeoutS
+  return request
+}
+
+async function createRun(transport: RetryingTransport, dir: string, info: RunInfo, init: InitRequest): Promise<string> {
+  const request: InitRequest = { ...init, id: info.runId, resume: 'allow' }
+  const outcome = await transport.send<InitResponse>({
+    method: 'POST',
+    path: `${API_PREFIX}/runs`,
+    body: JSON.stringify(request),
+  })
+  if (outcome.kind !== 'success') {
+    throw new StemmaError(outcome.error.code, `sync of ${dir} could not create the run: ${outcome.error.message}`, outcome.error.details)
+  }
+  const entity = outcome.body.run.entity
+  // Recorded at once, so the next sync continues the run instead of forking or rewinding again.
+  info.offline = false
+  info.entity = entity
+  writeRunInfo(dir, info)
+  return entity
+}
