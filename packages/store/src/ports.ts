@@ -22,6 +22,11 @@ export interface RunRef {
   entity: string
   project: string
   runId: string
+  /**
+   * Names an archived (pre-rewind) copy of the run: its `archiveIndex` from `Lineage.rewinds`.
+   * Reads and `fork` accept it; writes fail with RUN_ARCHIVED.
+   */
+  archive?: number
 }
 
 /** A run as stored. `state` is the stored state; `crashed` is derived on read by the service. */
@@ -113,7 +118,9 @@ export interface HistoryRows {
 
 export interface BucketsQuery {
   key: string
+  /** Default 0. */
   minStep?: number
+  /** Default: the run's last step (or minStep for a run without history). */
   maxStep?: number
   buckets: number
 }

@@ -1,0 +1,71 @@
+import { M4Builder, type M4Buckets, type View } from '@stemma/core'
+import { decodeFloats, decodeSteps, LOD_FIELDS } from './codec.js'
+import type { ChunkMeta, ChunkStore } from './chunks.js'
+import { partRanges } from './view-ranges.js'
+
+/**
+ * Exact M4 over a view, from the coarsest tier that is fine enough: a whole chunk's columns when
+ * the chunk falls in one bucket, a LOD block when the block does, raw points otherwise. Anything
+ * cut by the query range or by a view part's bounds also falls back to finer tiers.
+ */
+export function viewBuckets(
+  chunks: ChunkStore,
+  view: View,
+  key: string,
+  minStep: number,
+  maxStep: number,
+  buckets: number,
+): M4Buckets {
+  const builder = new M4Builder(minStep, maxStep, buckets)
+  for (const { segmentId, lo, hi } of partRanges(view, minStep, maxStep)) {
+    const seriesId = chunks.seriesId(segmentId, key)
+    if (seriesId === undefined) continue
+    for (const chunk of chunks.chunksIn(seriesId, lo, hi)) addChunk(builder, chunks, chunk, lo, hi)
+  }
+  return builder.result()
+}
+
+function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: number, hi: number): void {
+  const s = chunk.stats
+  const inside = s.firstStep >= lo && s.lastStep <= hi
+  if (inside && builder.fitsOneBucket(s.firstStep, s.lastStep)) {
+    const min = s.finiteCount > 0 ? s.min : NaN
+    const max = s.finiteCount > 0 ? s.max : NaN
+    builder.addBlock(s.firstStep, s.lastStep, s.first, min, max, s.last, s.count)
+    return
+  }
+  const lod = chunks.lod(chunk.id)
+  let blobs: { steps: Uint8Array | null; values: Float64Array } | undefined
+  const raw = (start: number, firstStep: number, n: number, byteOffset: number) => {
+    if (!blobs) {
+      const b = chunks.blobs(chunk.id)
+      blobs = { steps: b.steps, values: decodeFloats(b.values) }
+    }
+    const steps = decodeSteps(blobs.steps, firstStep, n, byteOffset)
+    for (let i = 0; i < n; i++) {
+      const step = steps[i]!
+      if (step >= lo && step <= hi) builder.addPoint(step, blobs.values[start + i]!)
+    }
+  }
+  if (!lod) {
+    raw(0, s.firstStep, s.count, 0)
+    return
+  }
+  const blocks = lod.length / LOD_FIELDS
+  let start = 0
+  for (let b = 0; b < blocks; b++) {
+    const o = b * LOD_FIELDS
+    const first = lod[o]!
+    const last = lod[o + 1]!
+    const count = lod[o + 6]!
+    if (last >= lo && first <= hi) {
+      if (first >= lo && last <= hi && builder.fitsOneBucket(first, last)) {
+        builder.addBlock(first, last, lod[o + 2]!, lod[o + 3]!, lod[o + 4]!, lod[o + 5]!, count)
+      } else {
+        // A contiguous chunk has no step blob; its steps follow from the block's first step.
+        raw(start, first, count, lod[o + 7]!)
+      }
+    }
+    start += count
+  }
+}

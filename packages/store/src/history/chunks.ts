@@ -1,0 +1,177 @@
+import type { SeriesStats } from '@stemma/core'
+import type { Db } from '../sql/db.js'
+import { realOrNaN } from '../sql/json.js'
+import { CHUNK_POINTS, decodeFloats, decodeSteps, encodeChunk, type Points } from './codec.js'
+
+/** A chunk's aggregate columns: enough to answer summaries and coarse charts without its blobs. */
+export interface ChunkMeta {
+  id: number
+  stats: SeriesStats
+}
+
+interface ChunkRow {
+  id: number
+  first_step: number
+  last_step: number
+  count: number
+  finite_count: number
+  sum: number | null
+  min: number | null
+  max: number | null
+  first: number | null
+  last: number | null
+}
+
+const META_COLUMNS = 'id, first_step, last_step, count, finite_count, sum, min, max, first, last'
+
+function toMeta(r: ChunkRow): ChunkMeta {
+  return {
+    id: r.id,
+    stats: {
+      count: r.count,
+      finiteCount: r.finite_count,
+      sum: realOrNaN(r.sum),
+      min: r.finite_count > 0 ? realOrNaN(r.min) : Infinity,
+      max: r.finite_count > 0 ? realOrNaN(r.max) : -Infinity,
+      firstStep: r.first_step,
+      first: realOrNaN(r.first),
+      lastStep: r.last_step,
+      last: realOrNaN(r.last),
+    },
+  }
+}
+
+/** Chunk storage of scalar series: `(segment, key)` → ordered, non-overlapping chunks. */
+export class ChunkStore {
+  constructor(private readonly db: Db) {}
+
+  seriesId(segmentId: number, key: string): number | undefined {
+    return this.db.get<{ id: number }>('SELECT id FROM series WHERE segment_id = ? AND key = ?', segmentId, key)?.id
+  }
+
+  ensureSeries(segmentId: number, key: string): number {
+    const found = this.seriesId(segmentId, key)
+    if (found !== undefined) return found
+    return Number(this.db.run('INSERT INTO series (segment_id, key) VALUES (?, ?)', segmentId, key).lastInsertRowid)
+  }
+
+  /** Keys with series in a segment. */
+  seriesOf(segmentId: number): { id: number; key: string }[] {
+    return this.db.all('SELECT id, key FROM series WHERE segment_id = ?', segmentId)
+  }
+
+  /**
+   * Appends points after the series' last step. A tail chunk that is not full yet is rewritten
+   * with the new points merged in, so small batches do not leave many tiny chunks behind.
+   */
+  append(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {
+    const tail = this.db.get<ChunkRow>(
+      `SELECT ${META_COLUMNS} FROM chunks WHERE series_id = ? ORDER BY first_step DESC LIMIT 1`,
+      seriesId,
+    )
+    if (tail && tail.count < CHUNK_POINTS) {
+      const old = this.points(tail.id, tail.first_step, tail.count)
+      const n = old.steps.length + steps.length
+      const allSteps = new Float64Array(n)
+      const allValues = new Float64Array(n)
+      allSteps.set(old.steps)
+      allValues.set(old.values)
+      for (let i = 0; i < steps.length; i++) {
+        allSteps[old.steps.length + i] = steps[i]!
+        allValues[old.values.length + i] = values[i]!
+      }
+      this.db.run('DELETE FROM chunks WHERE id = ?', tail.id)
+      this.write(seriesId, allSteps, allValues)
+    } else {
+      this.write(seriesId, steps, values)
+    }
+  }
+
+  private write(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {
+    for (let from = 0; from < steps.length; from += CHUNK_POINTS) {
+      const to = Math.min(steps.length, from + CHUNK_POINTS)
+      const c = encodeChunk(steps, values, from, to)
+      const s = c.stats
+      this.db.run(
+        `INSERT INTO chunks (series_id, first_step, last_step, count, finite_count, sum, min, max, first, last, steps_blob, values_blob, lod_blob)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        seriesId,
+        s.firstStep,
+        s.lastStep,
+        s.count,
+        s.finiteCount,
+        s.sum,
+        s.finiteCount > 0 ? s.min : null,
+        s.finiteCount > 0 ? s.max : null,
+        s.first,
+        s.last,
+        c.steps,
+        c.values,
+        c.lod,
+      )
+    }
+  }
+
+  /** Chunks that hold any point in [lo, hi], in step order, without their blobs. */
+  chunksIn(seriesId: number, lo: number, hi: number): ChunkMeta[] {
+    // Start at the chunk holding `lo` (chunks never overlap), so a zoomed-in read skips the rest.
+    const rows = this.db.all<ChunkRow>(
+      `SELECT ${META_COLUMNS} FROM chunks
+       WHERE series_id = ? AND first_step <= ?
+         AND first_step >= coalesce((SELECT max(first_step) FROM chunks WHERE series_id = ? AND first_step <= ?), ?)
+       ORDER BY first_step`,
+      seriesId,
+      hi,
+      seriesId,
+      lo,
+      lo,
+    )
+    const out: ChunkMeta[] = []
+    for (const r of rows) if (r.last_step >= lo) out.push(toMeta(r))
+    return out
+  }
+
+  lod(chunkId: number): Float64Array | null {
+    const row = this.db.get<{ lod_blob: Buffer | null }>('SELECT lod_blob FROM chunks WHERE id = ?', chunkId)
+    return row?.lod_blob ? decodeFloats(row.lod_blob) : null
+  }
+
+  /** Raw step and value blobs, for decoding only the blocks a query needs. */
+  blobs(chunkId: number): { steps: Buffer | null; values: Buffer } {
+    const row = this.db.get<{ steps_blob: Buffer | null; values_blob: Buffer }>(
+      'SELECT steps_blob, values_blob FROM chunks WHERE id = ?',
+      chunkId,
+    )
+    if (!row) throw new Error(`chunk ${chunkId} vanished`)
+    return { steps: row.steps_blob, values: row.values_blob }
+  }
+
+  points(chunkId: number, firstStep: number, count: number): Points {
+    const b = this.blobs(chunkId)
+    return { steps: decodeSteps(b.steps, firstStep, count), values: decodeFloats(b.values) }
+  }
+
+  /** All points of a series in [lo, hi], in step order. */
+  range(seriesId: number, lo: number, hi: number): Points {
+    const parts: Points[] = []
+    let n = 0
+    for (const c of this.chunksIn(seriesId, lo, hi)) {
+      const p = this.points(c.id, c.stats.firstStep, c.stats.count)
+      let a = 0
+      let b = p.steps.length
+      while (a < b && p.steps[a]! < lo) a++
+      while (b > a && p.steps[b - 1]! > hi) b--
+      parts.push({ steps: p.steps.subarray(a, b), values: p.values.subarray(a, b) })
+      n += b - a
+    }
+    if (parts.length === 1) return parts[0]!
+    const out = { steps: new Float64Array(n), values: new Float64Array(n) }
+    let o = 0
+    for (const p of parts) {
+      out.steps.set(p.steps, o)
+      out.values.set(p.values, o)
+      o += p.steps.length
+    }
+    return out
+  }
+}

@@ -1,0 +1,133 @@
+import { addPoint, emptyStats, type SeriesStats } from '@stemma/core'
+import { endianness } from 'node:os'
+
+/**
+ * One chunk holds up to CHUNK_POINTS consecutive points of one series:
+ * - steps: NULL when contiguous (first..last, the common case), else LEB128 varint deltas;
+ * - values: raw float64 little-endian, so NaN and ±Infinity survive bit for bit;
+ * - lod: one record per LOD_BLOCK points (see LOD_FIELDS), so a chart can skip raw points.
+ */
+export const CHUNK_POINTS = 4096
+export const LOD_BLOCK = 64
+/** firstStep, lastStep, first, min, max, last, count, byte offset of the block's second step delta. */
+export const LOD_FIELDS = 8
+
+if (endianness() !== 'LE') throw new Error('@stemma/store stores float64 little-endian and needs a little-endian host.')
+
+export interface EncodedChunk {
+  stats: SeriesStats
+  steps: Buffer | null
+  values: Buffer
+  lod: Buffer | null
+}
+
+export interface Points {
+  steps: Float64Array
+  values: Float64Array
+}
+
+/** Encodes points [from, to) of a series; steps must be strictly increasing integers. */
+export function encodeChunk(steps: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): EncodedChunk {
+  const count = to - from
+  const stats = emptyStats()
+  const vals = new Float64Array(count)
+  for (let i = 0; i < count; i++) {
+    vals[i] = values[from + i]!
+    addPoint(stats, steps[from + i]!, vals[i]!)
+  }
+  const contiguous = stats.lastStep - stats.firstStep + 1 === count
+  const blocks = count > LOD_BLOCK ? Math.ceil(count / LOD_BLOCK) : 0
+  const lod = blocks > 0 ? new Float64Array(blocks * LOD_FIELDS) : null
+  const stepBytes = contiguous ? null : new Uint8Array(count * 10)
+  let p = 0
+  for (let i = 0; i < count; i++) {
+    if (stepBytes && i > 0) {
+      let d = steps[from + i]! - steps[from + i - 1]!
+      while (d >= 128) {
+        stepBytes[p++] = (d % 128) | 128
+        d = Math.floor(d / 128)
+      }
+      stepBytes[p++] = d
+    }
+    if (lod && i % LOD_BLOCK === 0) fillLodBlock(lod, i / LOD_BLOCK, steps, vals, from, i, Math.min(count, i + LOD_BLOCK), p)
+  }
+  return {
+    stats,
+    steps: stepBytes ? Buffer.from(stepBytes.buffer, 0, p) : null,
+    values: Buffer.from(vals.buffer),
+    lod: lod ? Buffer.from(lod.buffer) : null,
+  }
+}
+
+function fillLodBlock(
+  lod: Float64Array,
+  block: number,
+  steps: ArrayLike<number>,
+  vals: Float64Array,
+  from: number,
+  start: number,
+  end: number,
+  byteOffset: number,
+): void {
+  // min/max as M4 sees them: NaN only when every value is NaN.
+  let min = NaN
+  let max = NaN
+  for (let i = start; i < end; i++) {
+    const v = vals[i]!
+    if (Number.isNaN(v)) continue
+    if (!(v >= min)) min = v
+    if (!(v <= max)) max = v
+  }
+  const o = block * LOD_FIELDS
+  lod[o] = steps[from + start]!
+  lod[o + 1] = steps[from + end - 1]!
+  lod[o + 2] = vals[start]!
+  lod[o + 3] = min
+  lod[o + 4] = max
+  lod[o + 5] = vals[end - 1]!
+  lod[o + 6] = end - start
+  lod[o + 7] = byteOffset
+}
+
+/** Copies a blob into an aligned Float64Array (driver buffers need not be 8-byte aligned). */
+export function decodeFloats(blob: Uint8Array): Float64Array {
+  const out = new Float64Array(blob.byteLength / 8)
+  new Uint8Array(out.buffer).set(blob)
+  return out
+}
+
+/** Steps of points [start, start + n) given the first of them and the byte offset of the next delta. */
+export function decodeSteps(
+  blob: Uint8Array | null,
+  firstStep: number,
+  n: number,
+  byteOffset = 0,
+  out = new Float64Array(n),
+): Float64Array {
+  if (blob === null) {
+    for (let i = 0; i < n; i++) out[i] = firstStep + i
+    return out
+  }
+  let p = byteOffset
+  let step = firstStep
+  if (n > 0) out[0] = step
+  for (let i = 1; i < n; i++) {
+    let b = blob[p++]!
+    let d = b & 127
+    let scale = 128
+    while (b & 128) {
+      b = blob[p++]!
+      d += (b & 127) * scale
+      scale *= 128
+    }
+    step += d
+    out[i] = step
+  }
+  return out
+}
+
+/** The block's step offset in `decodeSteps` terms: deltas start at the point after the block's first. */
+export function lodBlockStart(lod: Float64Array, block: number): { firstStep: number; count: number; byteOffset: number } {
+  const o = block * LOD_FIELDS
+  return { firstStep: lod[o]!, count: lod[o + 6]!, byteOffset: lod[o + 7]! }
+}

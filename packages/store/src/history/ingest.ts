@@ -1,0 +1,167 @@
+import {
+  StemmaError,
+  statsOf,
+  upsertMetricDefinition,
+  type IngestBatch,
+  type MetricDefinition,
+  type RunState,
+} from '@stemma/core'
+import type { StoreContext } from '../context.js'
+import type { IngestOutcome, RunRef } from '../ports.js'
+import { fromJson, toJson } from '../sql/json.js'
+import { loadView, requireWritable, rowByPk, toRecord, type RunRow } from '../runs/run-rows.js'
+import { decodeHistory } from './batch-decode.js'
+
+/** Applies one batch in one transaction; see `HistoryRepository.ingest`. */
+export function ingestBatch(ctx: StoreContext, ref: RunRef, batch: IngestBatch, now: number): IngestOutcome {
+  const { db } = ctx
+  return db.tx(() => {
+    const row = requireWritable(db, ref)
+    if (typeof batch.writerId !== 'string' || batch.writerId === '' || !Number.isSafeInteger(batch.seq) || batch.seq < 1) {
+      throw new StemmaError('VALIDATION_FAILED', 'A batch needs a non-empty writerId and an integer seq ≥ 1.')
+    }
+    const committed =
+      db.get<{ seq: number }>('SELECT seq FROM ingest_cursors WHERE run_pk = ? AND writer_id = ?', row.pk, batch.writerId)
+        ?.seq ?? 0
+    if (batch.seq <= committed) return { committedSeq: committed, duplicate: true, run: toRecord(row, loadView(db, row.pk)) }
+    if (batch.seq > committed + 1) {
+      throw new StemmaError(
+        'SEQUENCE_GAP',
+        `Batch ${batch.seq} of writer ${batch.writerId} arrived before batch ${committed + 1}; re-send from ${committed + 1}.`,
+        { expectedSeq: committed + 1 },
+      )
+    }
+    applyBatch(ctx, row, batch, now)
+    db.run(
+      `INSERT INTO ingest_cursors (run_pk, writer_id, seq) VALUES (?, ?, ?)
+       ON CONFLICT (run_pk, writer_id) DO UPDATE SET seq = excluded.seq`,
+      row.pk,
+      batch.writerId,
+      batch.seq,
+    )
+    return { committedSeq: batch.seq, duplicate: false, run: toRecord(rowByPk(db, row.pk)!, loadView(db, row.pk)) }
+  })
+}
+
+function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: number): void {
+  const { db, chunks, stats } = ctx
+  const view = loadView(db, row.pk)
+  const tail = view[view.length - 1]!
+  // New points land in the open tail segment, after everything already in the view.
+  const minStep = Math.max(row.last_step === null ? 0 : row.last_step + 1, tail.fromStep)
+  const series = batch.history ? decodeHistory(batch.history, minStep) : []
+  const values = batch.values ?? []
+  for (const v of values) {
+    if (!Number.isSafeInteger(v.step) || v.step < minStep || typeof v.key !== 'string' || v.key === '') {
+      throw new StemmaError('INVALID_STEP', `value ${JSON.stringify(v.key)} at step ${v.step} is not after the run's last step.`, {
+        minStep,
+      })
+    }
+  }
+
+  let lastStep = row.last_step
+  let summaryDirty = false
+  let current: ReturnType<typeof stats.load> | undefined
+  if (series.length > 0) {
+    current = stats.load(row.pk)
+    for (const s of series) {
+      chunks.append(chunks.ensureSeries(tail.segmentId, s.key), s.steps, s.values)
+      stats.mergeInto(row.pk, current, s.key, statsOf(s.steps, s.values))
+    }
+    const steps = series[0]!.steps
+    if (steps.length > 0) lastStep = Math.max(lastStep ?? -1, steps[steps.length - 1]!)
+    summaryDirty = true
+  }
+  for (const v of values) {
+    db.run(
+      `INSERT INTO history_values (segment_id, key, step, json) VALUES (?, ?, ?, ?)
+       ON CONFLICT (segment_id, key, step) DO UPDATE SET json = excluded.json`,
+      tail.segmentId,
+      v.key,
+      v.step,
+      toJson(v.value),
+    )
+    stats.setLastValue(row.pk, v.key, v.step, v.value)
+    lastStep = Math.max(lastStep ?? -1, v.step)
+    summaryDirty = true
+  }
+
+  const config = batch.config ? { ...fromJson<Record<string, unknown>>(row.config), ...batch.config } : undefined
+  const metadata = batch.metadata ? { ...fromJson<Record<string, unknown>>(row.metadata), ...batch.metadata } : undefined
+  let overrides = fromJson<Record<string, unknown>>(row.summary_overrides)
+  if (batch.summary) {
+    overrides = { ...overrides }
+    for (const [k, v] of Object.entries(batch.summary)) {
+      if (v === null) delete overrides[k]
+      else overrides[k] = v
+    }
+    summaryDirty = true
+  }
+  let metrics = fromJson<MetricDefinition[]>(row.metrics)
+  if (batch.metrics && batch.metrics.length > 0) {
+    for (const def of batch.metrics) metrics = upsertMetricDefinition(metrics, def)
+    summaryDirty = true
+  }
+
+  // Console lines and system samples carry the step the run had reached, so a rewind can cut them.
+  const stamp = lastStep ?? -1
+  for (const line of batch.console ?? []) {
+    db.run(
+      'INSERT INTO console_lines (segment_id, step, t, stream, line, line_step) VALUES (?, ?, ?, ?, ?, ?)',
+      tail.segmentId,
+      line.step ?? stamp,
+      line.t,
+      line.stream,
+      line.line,
+      line.step ?? null,
+    )
+  }
+  for (const sample of batch.system ?? []) {
+    db.run(
+      'INSERT INTO system_samples (segment_id, step, t, json) VALUES (?, ?, ?, ?)',
+      tail.segmentId,
+      stamp,
+      sample.t,
+      toJson(sample.values),
+    )
+  }
+  const rejected = batch.rejected ?? []
+  for (const r of rejected) {
+    db.run(
+      'INSERT INTO rejected_rows (run_pk, attempted_step, current_step, keys, timestamp) VALUES (?, ?, ?, ?, ?)',
+      row.pk,
+      r.attemptedStep,
+      r.currentStep,
+      toJson(r.keys),
+      r.timestamp,
+    )
+  }
+
+  let state: RunState = row.state
+  let exitCode = row.exit_code
+  let finishedAt = row.finished_at
+  if (batch.exit) {
+    state = batch.exit.state
+    exitCode = batch.exit.exitCode
+    finishedAt = now
+  } else if (batch.preempting) state = 'preempting'
+  else if (state === 'crashed' || state === 'preempted') state = 'running'
+
+  db.run(
+    `UPDATE runs SET last_step = ?, config = coalesce(?, config), metadata = coalesce(?, metadata), summary_overrides = ?,
+       metrics = ?, rejected_count = rejected_count + ?, state = ?, exit_code = ?, finished_at = ?, heartbeat_at = ?
+     WHERE pk = ?`,
+    lastStep,
+    config ? toJson(config) : null,
+    metadata ? toJson(metadata) : null,
+    toJson(overrides),
+    toJson(metrics),
+    rejected.length,
+    state,
+    exitCode,
+    finishedAt,
+    now,
+    row.pk,
+  )
+  if (summaryDirty) stats.refreshSummary(row.pk, metrics, overrides, current)
+}

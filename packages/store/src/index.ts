@@ -1,0 +1,2 @@
+export * from './ports.js'
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js'

@@ -1,0 +1,150 @@
+import type { ConsoleLine, RunPatch, SystemSample, WireRejectedRow } from '@stemma/core'
+import type { StoreContext } from '../context.js'
+import type { CreateRunInput, Lineage, ListRunsQuery, RunRecord, RunRef, RunRepository, StatePatch } from '../ports.js'
+import { fromJson, toJson } from '../sql/json.js'
+import { insertRun } from './insert-run.js'
+import { forkRun, rewindRun, runLineage } from './lineage-ops.js'
+import { listRuns } from './list-runs.js'
+import { findRow, loadView, requireRow, requireWritable, rowByPk, RUN_SELECT, toRecord, type RunRow } from './run-rows.js'
+import { segmentTail } from './segment-tail.js'
+
+export class SqlRunRepository implements RunRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private record(pk: number): RunRecord {
+    return toRecord(rowByPk(this.ctx.db, pk)!, loadView(this.ctx.db, pk))
+  }
+
+  async create(input: CreateRunInput): Promise<RunRecord> {
+    return this.record(this.ctx.db.tx(() => insertRun(this.ctx, input)))
+  }
+
+  async get(ref: RunRef): Promise<RunRecord | null> {
+    const row = findRow(this.ctx.db, ref)
+    return row ? toRecord(row, loadView(this.ctx.db, row.pk)) : null
+  }
+
+  async getByPk(pk: number): Promise<RunRecord | null> {
+    const row = rowByPk(this.ctx.db, pk)
+    return row ? toRecord(row, loadView(this.ctx.db, pk)) : null
+  }
+
+  async list(query: ListRunsQuery): Promise<{ runs: RunRecord[]; total: number }> {
+    return listRuns(this.ctx.db, query)
+  }
+
+  async patch(ref: RunRef, patch: RunPatch): Promise<RunRecord> {
+    const { db } = this.ctx
+    const row = requireWritable(db, ref)
+    db.run(
+      `UPDATE runs SET display_name = coalesce(?, display_name), notes = coalesce(?, notes), tags = coalesce(?, tags),
+         grp = CASE WHEN ? THEN ? ELSE grp END, job_type = CASE WHEN ? THEN ? ELSE job_type END WHERE pk = ?`,
+      patch.name ?? null,
+      patch.notes ?? null,
+      patch.tags === undefined ? null : toJson(patch.tags),
+      patch.group === undefined ? 0 : 1,
+      patch.group ?? null,
+      patch.jobType === undefined ? 0 : 1,
+      patch.jobType ?? null,
+      row.pk,
+    )
+    return this.record(row.pk)
+  }
+
+  async setState(ref: RunRef, patch: StatePatch): Promise<RunRecord> {
+    const { db } = this.ctx
+    const row = requireWritable(db, ref)
+    const has = (k: keyof StatePatch) => (patch[k] === undefined ? 0 : 1)
+    db.run(
+      `UPDATE runs SET state = coalesce(?, state), exit_code = CASE WHEN ? THEN ? ELSE exit_code END,
+         finished_at = CASE WHEN ? THEN ? ELSE finished_at END, heartbeat_at = coalesce(?, heartbeat_at),
+         stop_requested = coalesce(?, stop_requested) WHERE pk = ?`,
+      patch.state ?? null,
+      has('exitCode'),
+      patch.exitCode ?? null,
+      has('finishedAt'),
+      patch.finishedAt ?? null,
+      patch.heartbeatAt ?? null,
+      patch.stopRequested === undefined ? null : patch.stopRequested ? 1 : 0,
+      row.pk,
+    )
+    return this.record(row.pk)
+  }
+
+  async mergeConfig(ref: RunRef, config: Record<string, unknown>): Promise<RunRecord> {
+    const { db } = this.ctx
+    const row = requireWritable(db, ref)
+    db.run('UPDATE runs SET config = ? WHERE pk = ?', toJson({ ...fromJson<object>(row.config), ...config }), row.pk)
+    return this.record(row.pk)
+  }
+
+  /**
+   * Deletes a live run with its archives (or, with `archive` set, just that archive). Forks of it
+   * survive: a segment is dropped only when no view references it any more.
+   */
+  async delete(ref: RunRef): Promise<void> {
+    const { db, segments } = this.ctx
+    db.tx(() => {
+      const row = requireRow(db, ref)
+      const pks = [row.pk, ...db.all<{ pk: number }>('SELECT pk FROM runs WHERE archived_from = ?', row.pk).map((r) => r.pk)]
+      const segmentIds = new Set<number>()
+      for (const pk of pks) for (const part of loadView(db, pk)) segmentIds.add(part.segmentId)
+      db.run('DELETE FROM runs WHERE pk = ?', row.pk)
+      segments.collect(segmentIds)
+    })
+  }
+
+  async fork(source: RunRef, step: number, input: CreateRunInput): Promise<RunRecord> {
+    return this.record(forkRun(this.ctx, source, step, input))
+  }
+
+  async rewind(ref: RunRef, step: number, now: number): Promise<RunRecord> {
+    return this.record(rewindRun(this.ctx, ref, step, now))
+  }
+
+  async lineage(ref: RunRef): Promise<Lineage> {
+    return runLineage(this.ctx, ref)
+  }
+
+  async archives(ref: RunRef): Promise<RunRecord[]> {
+    const { db } = this.ctx
+    const live = requireRow(db, { entity: ref.entity, project: ref.project, runId: ref.runId })
+    return db
+      .all<RunRow>(`${RUN_SELECT} WHERE r.archived_from = ? ORDER BY r.archive_index`, live.pk)
+      .map((row) => toRecord(row, loadView(db, row.pk)))
+  }
+
+  async rejected(ref: RunRef, limit: number): Promise<WireRejectedRow[]> {
+    const { db } = this.ctx
+    const row = requireRow(db, ref)
+    const livePk = row.archived_from ?? row.pk
+    return db
+      .all<{ attempted_step: number; current_step: number; keys: string; timestamp: number }>(
+        'SELECT * FROM (SELECT * FROM rejected_rows WHERE run_pk = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+        livePk,
+        limit,
+      )
+      .map((r) => ({ attemptedStep: r.attempted_step, currentStep: r.current_step, keys: fromJson(r.keys), timestamp: r.timestamp }))
+  }
+
+  async console(ref: RunRef, limit: number): Promise<ConsoleLine[]> {
+    const { db } = this.ctx
+    const row = requireRow(db, ref)
+    return segmentTail<{ t: number; stream: 'stdout' | 'stderr'; line: string; line_step: number | null }>(
+      db,
+      loadView(db, row.pk),
+      'console_lines',
+      't, stream, line, line_step',
+      limit,
+    ).map((r) => (r.line_step === null ? { t: r.t, stream: r.stream, line: r.line } : { t: r.t, stream: r.stream, line: r.line, step: r.line_step }))
+  }
+
+  async system(ref: RunRef, limit: number): Promise<SystemSample[]> {
+    const { db } = this.ctx
+    const row = requireRow(db, ref)
+    return segmentTail<{ t: number; json: string }>(db, loadView(db, row.pk), 'system_samples', 't, json', limit).map((r) => ({
+      t: r.t,
+      values: fromJson(r.json),
+    }))
+  }
+}

@@ -1,0 +1,127 @@
+import { computeSummary, mergeStats, type MetricDefinition, type SeriesStats } from '@stemma/core'
+import type { Db } from '../sql/db.js'
+import { fromJson, realOrNaN, toJson } from '../sql/json.js'
+
+interface StatsRow {
+  key: string
+  count: number
+  finite_count: number
+  sum: number | null
+  min: number | null
+  max: number | null
+  first_step: number
+  first: number | null
+  last_step: number
+  last: number | null
+}
+
+/**
+ * Per-run aggregates of each series over the run's view (`run_stats`) and the last non-scalar
+ * value per key (`run_last_values`): everything the summary needs, without reading history.
+ */
+export class RunStats {
+  constructor(private readonly db: Db) {}
+
+  load(pk: number): Map<string, SeriesStats> {
+    const out = new Map<string, SeriesStats>()
+    for (const r of this.db.all<StatsRow>('SELECT * FROM run_stats WHERE run_pk = ?', pk)) {
+      out.set(r.key, {
+        count: r.count,
+        finiteCount: r.finite_count,
+        sum: realOrNaN(r.sum),
+        min: r.finite_count > 0 ? realOrNaN(r.min) : Infinity,
+        max: r.finite_count > 0 ? realOrNaN(r.max) : -Infinity,
+        firstStep: r.first_step,
+        first: realOrNaN(r.first),
+        lastStep: r.last_step,
+        last: realOrNaN(r.last),
+      })
+    }
+    return out
+  }
+
+  /** Merges a batch's aggregates (covering later steps) into the stored ones. */
+  mergeInto(pk: number, current: Map<string, SeriesStats>, key: string, batch: SeriesStats): void {
+    const stats = current.get(key)
+    if (stats) mergeStats(stats, batch)
+    else current.set(key, { ...batch })
+    this.save(pk, key, current.get(key)!)
+  }
+
+  save(pk: number, key: string, s: SeriesStats): void {
+    this.db.run(
+      `INSERT INTO run_stats (run_pk, key, count, finite_count, sum, min, max, first_step, first, last_step, last)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_pk, key) DO UPDATE SET count = excluded.count, finite_count = excluded.finite_count,
+         sum = excluded.sum, min = excluded.min, max = excluded.max, first_step = excluded.first_step,
+         first = excluded.first, last_step = excluded.last_step, last = excluded.last`,
+      pk,
+      key,
+      s.count,
+      s.finiteCount,
+      s.sum,
+      s.finiteCount > 0 ? s.min : null,
+      s.finiteCount > 0 ? s.max : null,
+      s.firstStep,
+      s.first,
+      s.lastStep,
+      s.last,
+    )
+  }
+
+  replaceAll(pk: number, stats: Map<string, SeriesStats>, lastValues: Map<string, { step: number; value: unknown }>): void {
+    this.db.run('DELETE FROM run_stats WHERE run_pk = ?', pk)
+    this.db.run('DELETE FROM run_last_values WHERE run_pk = ?', pk)
+    for (const [key, s] of stats) this.save(pk, key, s)
+    for (const [key, v] of lastValues) this.setLastValue(pk, key, v.step, v.value)
+  }
+
+  /** Copies one run's aggregates to another (an archive starts as an exact copy). */
+  copy(fromPk: number, toPk: number): void {
+    this.db.run(
+      `INSERT INTO run_stats (run_pk, key, count, finite_count, sum, min, max, first_step, first, last_step, last)
+       SELECT ?, key, count, finite_count, sum, min, max, first_step, first, last_step, last FROM run_stats WHERE run_pk = ?`,
+      toPk,
+      fromPk,
+    )
+    this.db.run(
+      'INSERT INTO run_last_values (run_pk, key, step, json) SELECT ?, key, step, json FROM run_last_values WHERE run_pk = ?',
+      toPk,
+      fromPk,
+    )
+  }
+
+  lastValues(pk: number): Map<string, { step: number; value: unknown }> {
+    const out = new Map<string, { step: number; value: unknown }>()
+    for (const r of this.db.all<{ key: string; step: number; json: string }>(
+      'SELECT key, step, json FROM run_last_values WHERE run_pk = ?',
+      pk,
+    )) {
+      out.set(r.key, { step: r.step, value: fromJson(r.json) })
+    }
+    return out
+  }
+
+  setLastValue(pk: number, key: string, step: number, value: unknown): void {
+    this.db.run(
+      `INSERT INTO run_last_values (run_pk, key, step, json) VALUES (?, ?, ?, ?)
+       ON CONFLICT (run_pk, key) DO UPDATE SET step = excluded.step, json = excluded.json WHERE excluded.step >= run_last_values.step`,
+      pk,
+      key,
+      step,
+      toJson(value),
+    )
+  }
+
+  /** Recomputes and stores the run's summary from its aggregates, definitions and overrides. */
+  refreshSummary(
+    pk: number,
+    definitions: readonly MetricDefinition[],
+    overrides: Record<string, unknown>,
+    scalars: Map<string, SeriesStats> = this.load(pk),
+  ): Record<string, unknown> {
+    const summary = computeSummary({ scalars, others: this.lastValues(pk), definitions, overrides })
+    this.db.run('UPDATE runs SET summary = ? WHERE pk = ?', toJson(summary), pk)
+    return summary
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * JSON columns (config, summary, logged values) must keep NaN and ±Infinity, which plain JSON
+ * turns into null. They are written as NUL-prefixed strings, which no real value starts with.
+ */
+const TAG = '\u0000num:'
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? TAG + String(v) : v))
+}
+
+export function fromJson<T = unknown>(text: string): T {
+  if (!text.includes('\\u0000num:')) return JSON.parse(text) as T
+  return JSON.parse(text, (_key, v) => (typeof v === 'string' && v.startsWith(TAG) ? Number(v.slice(TAG.length)) : v)) as T
+}
+
+/** SQLite stores NaN in a REAL column as NULL; read it back as NaN. */
+export function realOrNaN(value: number | null): number {
+  return value === null ? NaN : value
+}

@@ -1,0 +1,46 @@
+import { encodeNumber, type IngestBatch, type WireNumber } from '@stemma/core'
+import type { CreateRunInput, RunRef, Store } from '../src/index.js'
+
+export const NOW = 1_700_000_000_000
+
+export function ref(runId: string, project = 'p'): RunRef {
+  return { entity: 'e', project, runId }
+}
+
+export function runInput(runId: string, extra: Partial<CreateRunInput> = {}): CreateRunInput {
+  return { entity: 'e', project: 'p', runId, heartbeatTimeoutS: 300, now: NOW, ...extra }
+}
+
+/** A batch of rows given as plain objects; missing keys become nulls in the columns. */
+export function batchOf(writerId: string, seq: number, rows: { step: number; [key: string]: number }[]): IngestBatch {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'step')
+  const columns: Record<string, (WireNumber | null)[]> = {}
+  for (const k of keys) columns[k] = rows.map((r) => (k in r ? encodeNumber(r[k]!) : null))
+  return {
+    writerId,
+    seq,
+    history: { steps: rows.map((r) => r.step), runtime: rows.map((r) => r.step / 10), timestamp: rows.map((r) => NOW / 1000 + r.step), columns },
+  }
+}
+
+/** Logs `rows` to a run in batches of `size`, continuing the writer's sequence numbers. */
+export async function logRows(
+  store: Store,
+  run: RunRef,
+  rows: { step: number; [key: string]: number }[],
+  size = 1000,
+  writer = 'w',
+): Promise<void> {
+  const cursor = (seqs.get(`${run.runId}/${writer}`) ?? 0) + 0
+  let seq = cursor
+  for (let i = 0; i < rows.length; i += size) {
+    await store.history.ingest(run, batchOf(writer, ++seq, rows.slice(i, i + size)), NOW)
+  }
+  seqs.set(`${run.runId}/${writer}`, seq)
+}
+
+const seqs = new Map<string, number>()
+
+export function resetSeqs(): void {
+  seqs.clear()
+}
