@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify'
+import { StemmaError } from '@stemma/core'
+import { BODY_LIMIT_BYTES, checkJsonLimits } from './limits.js'
+
+/**
+ * Replaces Fastify's JSON parser so every JSON body is also held to the depth, key-count and
+ * string-size limits. Fastify's own parser still does the parsing, keeping its protection
+ * against `__proto__` / `constructor.prototype` poisoning.
+ */
+export function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    (request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8')
+      // An empty body is "no body": routes that need one say so in their schema.
+      if (text === '') {
+        done(null, undefined)
+        return
+      }
+      parse(request, text, (err, value) => {
+        if (err) {
+          done(new StemmaError('BAD_REQUEST', `Request body is not valid JSON: ${err.message}`), undefined)
+          return
+        }
+        try {
+          if (typeof value === 'object' && value !== null) checkJsonLimits(value)
+          done(null, value)
+        } catch (limitError) {
+          done(limitError as Error, undefined)
+        }
+      })
+    },
+  )
+}

@@ -1,0 +1,13 @@
+import type { Store } from '@stemma/store'
+
+/** Everything the server needs from its host. The composition root (the CLI) builds these. */
+export interface ServerDeps {
+  store: Store
+  /** Unix ms; injected so tests can age heartbeats without waiting. */
+  now?: () => number
+  /** A float in [0, 1); used for generated run ids. */
+  random?: () => number
+  /** Base URL users reach the web app at, for run links: `http://127.0.0.1:8080`. */
+  publicUrl: string
+  logger?: boolean
+}

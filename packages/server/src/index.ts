@@ -1,0 +1,8 @@
+export { createServer } from './server.js'
+export type { ServerDeps } from './deps.js'
+export { ensureAdmin, ADMIN_USERNAME, type EnsureAdminResult } from './auth/bootstrap.js'
+export { generateApiKey, hashApiKey } from './auth/keys.js'
+export { buildOpenApi } from './routes/openapi.js'
+export type { RunTreeNode, RunTreeResponse } from './services/tree.js'
+export type { HistoryWithSources, LineageResponse } from './services/reads.js'
+export { BODY_LIMIT_BYTES, MAX_JSON_DEPTH, MAX_KEYS_PER_OBJECT, MAX_STRING_LENGTH } from './body/limits.js'

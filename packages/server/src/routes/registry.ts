@@ -1,0 +1,41 @@
+import type { FastifyInstance, RouteGenericInterface, RouteHandlerMethod } from 'fastify'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+
+export type JsonSchema = Record<string, unknown>
+
+/**
+ * One declaration per route: Fastify validates requests with the request schemas, and the
+ * OpenAPI document is generated from the same objects, so the two cannot drift apart.
+ */
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  /** Full path in Fastify syntax: `/api/v1/runs/:entity/:project`. */
+  url: string
+  summary: string
+  tag: string
+  params?: JsonSchema
+  querystring?: JsonSchema
+  body?: JsonSchema
+  /** Success responses, documented only: replies are serialized by one wire serializer, not per route. */
+  responses: Record<number, { description: string; schema?: JsonSchema }>
+}
+
+export type Handler<G extends RouteGenericInterface> = RouteHandlerMethod<Server, IncomingMessage, ServerResponse, G>
+
+export class RouteRegistry {
+  readonly specs: RouteSpec[] = []
+
+  add<G extends RouteGenericInterface>(app: FastifyInstance, spec: RouteSpec, handler: Handler<G>): void {
+    this.specs.push(spec)
+    app.route<G>({
+      method: spec.method,
+      url: spec.url,
+      schema: {
+        ...(spec.params && { params: spec.params }),
+        ...(spec.querystring && { querystring: spec.querystring }),
+        ...(spec.body && { body: spec.body }),
+      },
+      handler,
+    })
+  }
+}

@@ -1,0 +1,199 @@
+import { SUMMARY_AGGREGATIONS } from '@stemma/core'
+import type { JsonSchema } from './registry.js'
+
+/*
+ * Request schemas. Bodies are validated without type coercion and with unknown properties
+ * refused, so a client bug surfaces as a 422 naming the field instead of silently dropped data.
+ * Query strings stay strings here; routes parse numbers with clear messages (see query.ts).
+ */
+
+const NON_FINITE = { enum: ['NaN', 'Infinity', '-Infinity'] }
+const str = (maxLength: number, minLength = 0): JsonSchema => ({ type: 'string', minLength, maxLength })
+const object: JsonSchema = { type: 'object' }
+const nonNegativeInt: JsonSchema = { type: 'integer', minimum: 0 }
+const digits: JsonSchema = { type: 'string', pattern: '^[0-9]{1,15}$' }
+
+export const projectParams: JsonSchema = {
+  type: 'object',
+  required: ['entity', 'project'],
+  properties: { entity: str(128, 1), project: str(128, 1) },
+}
+
+export const runParams: JsonSchema = {
+  type: 'object',
+  required: ['entity', 'project', 'runId'],
+  properties: { entity: str(128, 1), project: str(128, 1), runId: str(128, 1) },
+}
+
+const archive: JsonSchema = { ...digits, description: 'Read an archived (pre-rewind) state: its index in /archives.' }
+
+export const archiveQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { archive },
+}
+
+export const limitQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { archive, limit: digits },
+}
+
+export const listQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    filter: { ...str(100_000), description: 'JSON run filter, MongoDB-style: {"state":"finished"}.' },
+    order: { type: 'string', pattern: '^[-+]?[A-Za-z_][A-Za-z0-9_./-]{0,255}$', description: '`-createdAt`, `summary.loss`.' },
+    limit: digits,
+    cursor: str(512, 1),
+  },
+}
+
+export const historyQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    keys: { ...str(100_000), description: 'Comma-separated metric keys; all keys when absent.' },
+    minStep: digits,
+    maxStep: digits,
+    limit: digits,
+    archive,
+  },
+}
+
+export const bucketsQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['key'],
+  properties: { key: str(4096, 1), minStep: digits, maxStep: digits, buckets: digits, archive },
+}
+
+const metricDefinition: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: str(4096, 1),
+    stepMetric: str(4096, 1),
+    stepSync: { type: 'boolean' },
+    hidden: { type: 'boolean' },
+    summary: { type: 'array', items: { enum: [...SUMMARY_AGGREGATIONS] } },
+    goal: { enum: ['minimize', 'maximize'] },
+  },
+}
+
+export const initBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['project'],
+  properties: {
+    entity: str(128, 1),
+    project: str(128, 1),
+    id: str(128, 1),
+    name: str(1024, 1),
+    notes: str(100_000),
+    tags: { type: 'array', maxItems: 1000, items: str(1024, 1) },
+    group: str(1024),
+    jobType: str(1024),
+    config: object,
+    metadata: object,
+    resume: { enum: ['allow', 'must', 'never'] },
+    forkFrom: str(512, 1),
+    resumeFrom: str(512, 1),
+    heartbeatTimeoutS: { type: 'number', minimum: 10, maximum: 86_400 },
+  },
+}
+
+export const patchBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: str(1024, 1),
+    notes: str(100_000),
+    tags: { type: 'array', maxItems: 1000, items: str(1024, 1) },
+    group: { anyOf: [str(1024), { type: 'null' }] },
+    jobType: { anyOf: [str(1024), { type: 'null' }] },
+  },
+}
+
+export const batchBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['writerId', 'seq'],
+  properties: {
+    writerId: str(128, 1),
+    seq: { type: 'integer', minimum: 1 },
+    history: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['steps', 'runtime', 'timestamp', 'columns'],
+      properties: {
+        steps: { type: 'array', items: nonNegativeInt },
+        runtime: { type: 'array', items: { type: 'number' } },
+        timestamp: { type: 'array', items: { type: 'number' } },
+        columns: {
+          type: 'object',
+          propertyNames: str(4096, 1),
+          additionalProperties: {
+            type: 'array',
+            // Finite numbers first: they are nearly every cell, so anyOf stops at the first branch.
+            items: { anyOf: [{ type: 'number' }, { type: 'null' }, NON_FINITE] },
+          },
+        },
+      },
+    },
+    values: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['step', 'key', 'value'],
+        properties: { step: nonNegativeInt, key: str(4096, 1), value: {} },
+      },
+    },
+    rejected: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['attemptedStep', 'currentStep', 'keys', 'timestamp'],
+        properties: {
+          attemptedStep: nonNegativeInt,
+          currentStep: nonNegativeInt,
+          keys: { type: 'array', items: str(4096) },
+          timestamp: { type: 'number' },
+        },
+      },
+    },
+    config: object,
+    summary: object,
+    metrics: { type: 'array', items: metricDefinition },
+    metadata: object,
+    console: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['t', 'stream', 'line'],
+        properties: { t: { type: 'number' }, stream: { enum: ['stdout', 'stderr'] }, line: { type: 'string' }, step: nonNegativeInt },
+      },
+    },
+    system: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['t', 'values'],
+        properties: { t: { type: 'number' }, values: { type: 'object', additionalProperties: { type: 'number' } } },
+      },
+    },
+    exit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['state', 'exitCode'],
+      properties: { state: { enum: ['finished', 'failed', 'killed'] }, exitCode: { type: 'integer' } },
+    },
+    preempting: { type: 'boolean' },
+  },
+}

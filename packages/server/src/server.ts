@@ -1,0 +1,63 @@
+import { randomInt } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { toWireJson } from '@stemma/core'
+import { installAuthGuard } from './auth/guard.js'
+import { installGzip } from './body/gzip.js'
+import { installJsonParser } from './body/json.js'
+import { BODY_LIMIT_BYTES } from './body/limits.js'
+import type { ServerDeps } from './deps.js'
+import { installErrorHandler } from './errors.js'
+import { detailRoutes } from './routes/details.js'
+import { historyRoutes } from './routes/history.js'
+import { ingestRoutes } from './routes/ingest.js'
+import { openApiRoute } from './routes/openapi.js'
+import { projectRoutes } from './routes/projects.js'
+import { RouteRegistry } from './routes/registry.js'
+import { runRoutes } from './routes/runs.js'
+import type { ServiceContext } from './services/context.js'
+
+// Run ids are guessable only if the generator is; the CSPRNG default keeps them unpredictable.
+const cryptoRandom = (): number => randomInt(0, 2 ** 32) / 2 ** 32
+
+/**
+ * Builds the app without listening or reading the environment: the CLI is the composition root.
+ * Order matters only in one place: the auth guard is installed before any route.
+ */
+export function createServer(deps: ServerDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Run ids may be 128 characters, more once percent-encoded; Fastify's default cap is 100.
+    routerOptions: { maxParamLength: 512 },
+    ajv: {
+      // Bodies are taken as sent: no type coercion, no silently dropped properties.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  })
+  const ctx: ServiceContext = {
+    store: deps.store,
+    now: deps.now ?? Date.now,
+    random: deps.random ?? cryptoRandom,
+    publicUrl: deps.publicUrl,
+  }
+
+  installErrorHandler(app)
+  installAuthGuard(app, deps.store.auth)
+  installGzip(app)
+  installJsonParser(app)
+  // JSON has no NaN/±Infinity; summaries and configs can hold them, so every reply uses the wire form.
+  app.setReplySerializer((payload) => toWireJson(payload))
+
+  // Routes live in a plugin, so they are added at `ready()`: after the guard, and after any
+  // `onRoute` hook a caller (a test enumerating routes) adds right after createServer().
+  app.register(async (api) => {
+    const routes = new RouteRegistry()
+    openApiRoute(api, routes)
+    runRoutes(api, ctx, routes)
+    ingestRoutes(api, ctx, routes)
+    historyRoutes(api, ctx, routes)
+    detailRoutes(api, ctx, routes)
+    projectRoutes(api, ctx, routes)
+  })
+  return app
+}

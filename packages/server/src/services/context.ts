@@ -1,0 +1,9 @@
+import type { Store } from '@stemma/store'
+
+/** What every service needs: the storage port and the injected clock and randomness. */
+export interface ServiceContext {
+  store: Store
+  now: () => number
+  random: () => number
+  publicUrl: string
+}

@@ -1,0 +1,50 @@
+import { StemmaError, type IngestBatch, type IngestResponse } from '@stemma/core'
+import type { ApiKeyOwner } from '@stemma/store'
+import type { ServiceContext } from './context.js'
+import { requireWritable, type RunTarget } from './targets.js'
+
+/**
+ * Applies one batch. The store commits it in one transaction and makes re-sent (writerId, seq)
+ * pairs no-ops; here we only add the checks JSON schema cannot express, before anything is written.
+ */
+export async function ingestBatch(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  batch: IngestBatch,
+): Promise<IngestResponse> {
+  const ref = await requireWritable(ctx, viewer, target)
+  checkColumns(batch)
+  const outcome = await ctx.store.history.ingest(ref, batch, ctx.now())
+  return {
+    committedSeq: outcome.committedSeq,
+    duplicate: outcome.duplicate,
+    control: { stopRequested: outcome.run.stopRequested },
+  }
+}
+
+/** Columnar history must be rectangular and its steps strictly increasing, or the batch is refused whole. */
+export function checkColumns(batch: IngestBatch): void {
+  const history = batch.history
+  if (history === undefined) return
+  const rows = history.steps.length
+  const mismatch = (name: string, length: number) =>
+    new StemmaError(
+      'VALIDATION_FAILED',
+      `history.${name} has ${length} entries but history.steps has ${rows}; every column needs one entry per step.`,
+      { column: name },
+    )
+  if (history.runtime.length !== rows) throw mismatch('runtime', history.runtime.length)
+  if (history.timestamp.length !== rows) throw mismatch('timestamp', history.timestamp.length)
+  for (const [key, column] of Object.entries(history.columns)) {
+    if (column.length !== rows) throw mismatch(`columns[${JSON.stringify(key)}]`, column.length)
+  }
+  for (let i = 1; i < rows; i++) {
+    if (history.steps[i]! <= history.steps[i - 1]!) {
+      throw new StemmaError(
+        'VALIDATION_FAILED',
+        `history.steps must increase strictly within a batch; step ${history.steps[i]} follows ${history.steps[i - 1]}.`,
+      )
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import {
+  MAX_BUCKETS,
+  encodeNumber,
+  type BucketsResponse,
+  type ConsoleLine,
+  type HistoryResponse,
+  type RunDto,
+  type SystemSample,
+  type WireNumber,
+  type WireRejectedRow,
+} from '@stemma/core'
+import type { ApiKeyOwner, HistoryQuery, KeyInfo, RunRecord, RunRef } from '@stemma/store'
+import type { ServiceContext } from './context.js'
+import { iso, toRunDto } from './dto.js'
+import { loadRun, type RunTarget } from './targets.js'
+
+export const DEFAULT_HISTORY_LIMIT = 100_000
+export const MAX_HISTORY_LIMIT = 1_000_000
+export const DEFAULT_BUCKETS = 1000
+export const MAX_BUCKET_COUNT = MAX_BUCKETS
+export const DEFAULT_LOG_LIMIT = 10_000
+export const MAX_LOG_LIMIT = 100_000
+
+/** Which run segments each history row came from: lineage views merge a run's ancestors. */
+export interface HistoryWithSources extends HistoryResponse {
+  sourceRunIds: string[]
+}
+
+/**
+ * The ref the store reads through. An archived state is addressed by its index beside the
+ * live run's path, so reads of archives go through the same port methods.
+ */
+function readRef(target: RunTarget): RunRef {
+  return target.archive === null ? target.ref : { ...target.ref, archive: target.archive }
+}
+
+async function readable(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunRecord> {
+  return loadRun(ctx, viewer, target)
+}
+
+export async function readHistory(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  query: HistoryQuery,
+): Promise<HistoryWithSources> {
+  await readable(ctx, viewer, target)
+  const rows = await ctx.store.history.read(readRef(target), { limit: DEFAULT_HISTORY_LIMIT, ...query })
+  const columns: Record<string, (WireNumber | null)[]> = {}
+  for (const [key, column] of Object.entries(rows.columns)) columns[key] = encodeColumn(column)
+  return {
+    steps: rows.steps,
+    runtime: rows.runtime,
+    timestamp: rows.timestamp,
+    columns,
+    values: rows.values,
+    sourceRunIds: rows.sourceRunIds,
+  }
+}
+
+export async function readBuckets(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  query: { key: string; minStep?: number; maxStep?: number; buckets?: number },
+): Promise<BucketsResponse> {
+  await readable(ctx, viewer, target)
+  const buckets = query.buckets ?? DEFAULT_BUCKETS
+  const result = await ctx.store.history.buckets(readRef(target), { ...query, buckets })
+  return {
+    key: query.key,
+    minStep: result.minStep,
+    maxStep: result.maxStep,
+    buckets,
+    data: {
+      step: result.step,
+      lastStep: result.lastStep,
+      count: result.count,
+      first: result.first.map(encodeNumber),
+      min: result.min.map(encodeNumber),
+      max: result.max.map(encodeNumber),
+      last: result.last.map(encodeNumber),
+    },
+  }
+}
+
+export async function readKeys(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<{ keys: KeyInfo[] }> {
+  await readable(ctx, viewer, target)
+  return { keys: await ctx.store.history.keys(readRef(target)) }
+}
+
+export async function readSummary(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget) {
+  return (await readable(ctx, viewer, target)).summary
+}
+
+export async function readConfig(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget) {
+  return (await readable(ctx, viewer, target)).config
+}
+
+export async function readRejected(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  limit = DEFAULT_LOG_LIMIT,
+): Promise<{ rows: WireRejectedRow[]; total: number }> {
+  const run = await readable(ctx, viewer, target)
+  return { rows: await ctx.store.runs.rejected(readRef(target), limit), total: run.rejectedCount }
+}
+
+export async function readConsole(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  limit = DEFAULT_LOG_LIMIT,
+): Promise<{ lines: ConsoleLine[] }> {
+  await readable(ctx, viewer, target)
+  return { lines: await ctx.store.runs.console(readRef(target), limit) }
+}
+
+export async function readSystem(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  limit = DEFAULT_LOG_LIMIT,
+): Promise<{ samples: SystemSample[] }> {
+  await readable(ctx, viewer, target)
+  return { samples: await ctx.store.runs.system(readRef(target), limit) }
+}
+
+export interface LineageResponse {
+  parent: { runId: string; step: number } | null
+  children: { runId: string; step: number; createdAt: string }[]
+  rewinds: { archiveIndex: number; step: number; at: string; lastStep: number | null }[]
+}
+
+export async function readLineage(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+): Promise<LineageResponse> {
+  await readable(ctx, viewer, target)
+  const lineage = await ctx.store.runs.lineage(readRef(target))
+  return {
+    parent: lineage.parent,
+    children: lineage.children.map((c) => ({ ...c, createdAt: iso(c.createdAt) })),
+    rewinds: lineage.rewinds.map((r) => ({ ...r, at: iso(r.at) })),
+  }
+}
+
+export async function readArchives(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+): Promise<{ runs: RunDto[] }> {
+  await readable(ctx, viewer, { ref: target.ref, archive: null })
+  const archives = await ctx.store.runs.archives(target.ref)
+  return { runs: archives.map((run) => toRunDto(ctx, run)) }
+}
+
+function encodeColumn(column: (number | null)[]): (WireNumber | null)[] {
+  // Most columns are all finite: return them as they are and only copy when one is not.
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i]
+    if (v !== null && v !== undefined && !Number.isFinite(v)) {
+      return column.map((x) => (x === null ? null : encodeNumber(x)))
+    }
+  }
+  return column
+}

@@ -1,0 +1,111 @@
+import {
+  StemmaError,
+  effectiveState,
+  validateFilter,
+  type HeartbeatResponse,
+  type RunDto,
+  type RunListResponse,
+  type RunPatch,
+} from '@stemma/core'
+import type { ApiKeyOwner } from '@stemma/store'
+import { assertEntityAccess } from '../auth/access.js'
+import type { ServiceContext } from './context.js'
+import { toRunDto } from './dto.js'
+import { loadRun, requireWritable, type ProjectRef, type RunTarget } from './targets.js'
+
+export const DEFAULT_LIST_LIMIT = 50
+export const MAX_LIST_LIMIT = 1000
+
+export interface ListRunsInput {
+  filter?: string
+  order?: string
+  limit?: number
+  cursor?: string
+}
+
+export async function getRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunDto> {
+  return toRunDto(ctx, await loadRun(ctx, viewer, target))
+}
+
+export async function listRuns(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  project: ProjectRef,
+  input: ListRunsInput,
+): Promise<RunListResponse> {
+  assertEntityAccess(viewer, project.entity)
+  const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor)
+  const limit = input.limit ?? DEFAULT_LIST_LIMIT
+  const { runs, total } = await ctx.store.runs.list({
+    ...project,
+    ...(input.filter !== undefined && { filter: validateFilter(parseFilterJson(input.filter)) }),
+    ...(input.order !== undefined && { order: input.order }),
+    limit,
+    offset,
+  })
+  const next = offset + runs.length
+  return {
+    runs: runs.map((run) => toRunDto(ctx, run)),
+    total,
+    nextCursor: runs.length > 0 && next < total ? encodeCursor(next) : null,
+  }
+}
+
+export async function patchRun(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  patch: RunPatch,
+): Promise<RunDto> {
+  const ref = await requireWritable(ctx, viewer, target)
+  return toRunDto(ctx, await ctx.store.runs.patch(ref, patch))
+}
+
+export async function deleteRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<void> {
+  const ref = await requireWritable(ctx, viewer, target)
+  await ctx.store.runs.delete(ref)
+}
+
+/** Stop from the UI/API: the SDK sees the flag in its next ack or heartbeat and finishes as `killed`. */
+export async function stopRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunDto> {
+  const ref = await requireWritable(ctx, viewer, target)
+  return toRunDto(ctx, await ctx.store.runs.setState(ref, { stopRequested: true }))
+}
+
+export async function heartbeat(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+): Promise<HeartbeatResponse> {
+  const ref = await requireWritable(ctx, viewer, target)
+  const now = ctx.now()
+  const run = await ctx.store.runs.setState(ref, { heartbeatAt: now })
+  return {
+    control: { stopRequested: run.stopRequested },
+    state: effectiveState(run.state, run.heartbeatAt, run.heartbeatTimeoutS * 1000, now),
+  }
+}
+
+function parseFilterJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new StemmaError('VALIDATION_FAILED', 'filter must be a JSON object, e.g. {"state":"finished"}.')
+  }
+}
+
+// Cursors are opaque to clients so the paging scheme can change (e.g. to keyset) without breaking them.
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url')
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    const offset = (parsed as { o?: unknown }).o
+    if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset
+  } catch {
+    // fall through to the error below
+  }
+  throw new StemmaError('VALIDATION_FAILED', 'cursor is not one this server issued; start again without it.')
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { IngestBatch } from '@stemma/core'
+import { openSqliteStore } from '@stemma/store'
+import type { Store } from '@stemma/store'
+import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
+
+export const PUBLIC_URL = 'http://stemma.test'
+
+export interface TestApp {
+  app: FastifyInstance
+  store: Store
+  adminKey: string
+  clock: { now: number }
+  /** Authenticated JSON request with the admin key unless `key` is given (`null`: none). */
+  call(method: string, url: string, body?: unknown, key?: string | null): Promise<LightMyRequestResponse>
+  addUser(username: string, isAdmin?: boolean): Promise<string>
+  close(): Promise<void>
+}
+
+/** A server on a fresh SQLite file, driven in-process; `beforeReady` can add hooks before routes load. */
+export async function startApp(options: { beforeReady?: (app: FastifyInstance) => void } = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'stemma-server-'))
+  const store = openSqliteStore({ path: join(dir, 'stemma.db') })
+  const clock = { now: Date.parse('2026-01-01T00:00:00Z') }
+  const admin = await ensureAdmin(store, { now: clock.now })
+  let seed = 1
+  const app = createServer({
+    store,
+    publicUrl: PUBLIC_URL,
+    now: () => clock.now,
+    // Deterministic ids: a simple LCG is enough for tests.
+    random: () => ((seed = (seed * 48271) % 2147483647) / 2147483647),
+  })
+  options.beforeReady?.(app)
+  await app.ready()
+  const adminKey = admin.apiKey!
+  return {
+    app,
+    store,
+    adminKey,
+    clock,
+    call(method, url, body, key = adminKey) {
+      return app.inject({
+        method: method as 'GET',
+        url,
+        headers: {
+          ...(key !== null && { authorization: `Bearer ${key}` }),
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(body !== undefined && { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      })
+    },
+    async addUser(username, isAdmin = false) {
+      const key = `local-${username}-${'k'.repeat(30)}`
+      const userId = await store.auth.createUser(username, isAdmin, clock.now)
+      await store.auth.addApiKey(userId, hashApiKey(key), 'test', clock.now)
+      return key
+    },
+    async close() {
+      await app.close()
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Builds a columnar batch from rows `{ key: value }` logged at consecutive steps from `firstStep`. */
+export function batch(
+  seq: number,
+  firstStep: number,
+  rows: Record<string, number>[],
+  extra: Partial<IngestBatch> = {},
+  writerId = 'writer-1',
+): IngestBatch {
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))]
+  const columns: Record<string, (number | null)[]> = {}
+  for (const key of keys) columns[key] = rows.map((row) => (key in row ? row[key]! : null))
+  return {
+    writerId,
+    seq,
+    history: {
+      steps: rows.map((_, i) => firstStep + i),
+      runtime: rows.map((_, i) => i * 0.5),
+      timestamp: rows.map((_, i) => 1_767_225_600 + i),
+      columns,
+    },
+    ...extra,
+  }
+}
+
+export function json<T = Record<string, unknown>>(res: LightMyRequestResponse): T {
+  return JSON.parse(res.body) as T
+}
+
+/** `[step, value]` pairs of one key from a history response, skipping rows without it. */
+export function series(history: { steps: number[]; columns: Record<string, unknown[]> }, key: string) {
+  const column = history.columns[key] ?? []
+  return history.steps.flatMap((step, i) => (column[i] === null || column[i] === undefined ? [] : [[step, column[i]]]))
+}
