@@ -31,16 +31,15 @@ export async function logRows(
   size = 1000,
   writer = 'w',
 ): Promise<void> {
-  const cursor = (seqs.get(`${run.runId}/${writer}`) ?? 0) + 0
-  let seq = cursor
+  const key = `${run.project}/${run.runId}/${writer}`
+  const perStore = seqs.get(store) ?? new Map<string, number>()
+  seqs.set(store, perStore)
+  let seq = perStore.get(key) ?? 0
   for (let i = 0; i < rows.length; i += size) {
     await store.history.ingest(run, batchOf(writer, ++seq, rows.slice(i, i + size)), NOW)
   }
-  seqs.set(`${run.runId}/${writer}`, seq)
+  perStore.set(key, seq)
 }
 
-const seqs = new Map<string, number>()
-
-export function resetSeqs(): void {
-  seqs.clear()
-}
+/** Writer sequence numbers per store, so helpers can keep logging to the same run. */
+const seqs = new WeakMap<Store, Map<string, number>>()

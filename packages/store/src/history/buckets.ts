@@ -1,5 +1,5 @@
 import { M4Builder, type M4Buckets, type View } from '@stemma/core'
-import { decodeFloats, decodeSteps, LOD_FIELDS } from './codec.js'
+import { CHUNK_POINTS, decodeSteps, LOD_FIELDS } from './codec.js'
 import type { ChunkMeta, ChunkStore } from './chunks.js'
 import { partRanges } from './view-ranges.js'
 
@@ -25,6 +25,9 @@ export function viewBuckets(
   return builder.result()
 }
 
+/** Decoded steps of the block being read; reused because charts decode many small blocks. */
+const scratch = new Float64Array(CHUNK_POINTS)
+
 function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: number, hi: number): void {
   const s = chunk.stats
   const inside = s.firstStep >= lo && s.lastStep <= hi
@@ -34,17 +37,12 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
     builder.addBlock(s.firstStep, s.lastStep, s.first, min, max, s.last, s.count)
     return
   }
-  const lod = chunks.lod(chunk.id)
-  let blobs: { steps: Uint8Array | null; values: Float64Array } | undefined
+  const { lod, steps: stepBlob, values } = chunks.detail(chunk.id)
   const raw = (start: number, firstStep: number, n: number, byteOffset: number) => {
-    if (!blobs) {
-      const b = chunks.blobs(chunk.id)
-      blobs = { steps: b.steps, values: decodeFloats(b.values) }
-    }
-    const steps = decodeSteps(blobs.steps, firstStep, n, byteOffset)
+    const steps = decodeSteps(stepBlob, firstStep, n, byteOffset, scratch)
     for (let i = 0; i < n; i++) {
       const step = steps[i]!
-      if (step >= lo && step <= hi) builder.addPoint(step, blobs.values[start + i]!)
+      if (step >= lo && step <= hi) builder.addPoint(step, values[start + i]!)
     }
   }
   if (!lod) {

@@ -131,9 +131,18 @@ export class ChunkStore {
     return out
   }
 
-  lod(chunkId: number): Float64Array | null {
-    const row = this.db.get<{ lod_blob: Buffer | null }>('SELECT lod_blob FROM chunks WHERE id = ?', chunkId)
-    return row?.lod_blob ? decodeFloats(row.lod_blob) : null
+  /** All three blobs at once: a chunk that needs its LOD for a chart nearly always needs some raw points too. */
+  detail(chunkId: number): { lod: Float64Array | null; steps: Buffer | null; values: Float64Array } {
+    const row = this.db.get<{ lod_blob: Buffer | null; steps_blob: Buffer | null; values_blob: Buffer }>(
+      'SELECT lod_blob, steps_blob, values_blob FROM chunks WHERE id = ?',
+      chunkId,
+    )
+    if (!row) throw new Error(`chunk ${chunkId} vanished`)
+    return {
+      lod: row.lod_blob ? decodeFloats(row.lod_blob) : null,
+      steps: row.steps_blob,
+      values: decodeFloats(row.values_blob),
+    }
   }
 
   /** Raw step and value blobs, for decoding only the blocks a query needs. */

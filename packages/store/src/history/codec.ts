@@ -89,8 +89,12 @@ function fillLodBlock(
   lod[o + 7] = byteOffset
 }
 
-/** Copies a blob into an aligned Float64Array (driver buffers need not be 8-byte aligned). */
+/**
+ * A float64 view of a blob: zero-copy when the driver's buffer is 8-byte aligned (large buffers
+ * are), else an aligned copy. Callers only read it.
+ */
 export function decodeFloats(blob: Uint8Array): Float64Array {
+  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8)
   const out = new Float64Array(blob.byteLength / 8)
   new Uint8Array(out.buffer).set(blob)
   return out
