@@ -58,10 +58,14 @@ function toStemmaError(err: unknown): StemmaError | null {
   const code = typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined
   if (code) return new StemmaError(code, MESSAGES[code] ?? e.message ?? 'Bad request.')
   // Body-parsing failures (bad JSON, broken gzip) carry a 4xx status from the parser.
-  if (err instanceof SyntaxError || (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)) {
+  if (
+    err instanceof SyntaxError ||
+    (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
+  ) {
     const status = e.statusCode
     if (status === 413) return new StemmaError('PAYLOAD_TOO_LARGE', MESSAGES.PAYLOAD_TOO_LARGE!)
-    if (status === 415) return new StemmaError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'Unsupported media type.')
+    if (status === 415)
+      return new StemmaError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'Unsupported media type.')
     return new StemmaError('BAD_REQUEST', `Malformed request: ${e.message ?? 'bad input'}.`)
   }
   return null

@@ -21,7 +21,11 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 /** A concrete URL for a route pattern: every parameter gets a valid-looking value. */
-const concrete = (url: string) => url.replace(/:entity/g, 'admin').replace(/:project/g, 'p').replace(/:runId/g, 'abc123')
+const concrete = (url: string) =>
+  url
+    .replace(/:entity/g, 'admin')
+    .replace(/:project/g, 'p')
+    .replace(/:runId/g, 'abc123')
 
 describe('the default-deny guard', () => {
   it('sees the routes (sanity check of the enumeration)', () => {
@@ -47,7 +51,8 @@ describe('the default-deny guard', () => {
           ...(route.method !== 'GET' && route.method !== 'HEAD' && { payload: '{}' }),
         })
         expect(res.statusCode, `${route.method} ${route.url} with ${authorization}`).toBe(401)
-        if (route.method !== 'HEAD') expect(json<{ error: { code: string } }>(res).error.code).toBe('UNAUTHENTICATED')
+        if (route.method !== 'HEAD')
+          expect(json<{ error: { code: string } }>(res).error.code).toBe('UNAUTHENTICATED')
       }
     }
   })
@@ -99,8 +104,15 @@ describe('keys and the first start', () => {
     try {
       await expect(ensureAdmin(store, { apiKey: 'short', now: 0 })).rejects.toThrow(/16–256/)
       const given = `local-${'a'.repeat(40)}`
-      expect(await ensureAdmin(store, { apiKey: given, now: 0 })).toEqual({ created: true, apiKey: given, username: 'admin' })
-      expect(await store.auth.findKeyOwner(hashApiKey(given))).toMatchObject({ username: 'admin', isAdmin: true })
+      expect(await ensureAdmin(store, { apiKey: given, now: 0 })).toEqual({
+        created: true,
+        apiKey: given,
+        username: 'admin',
+      })
+      expect(await store.auth.findKeyOwner(hashApiKey(given))).toMatchObject({
+        username: 'admin',
+        isAdmin: true,
+      })
       expect(await store.auth.findKeyOwner(given)).toBeNull()
       expect(await ensureAdmin(store, { now: 0 })).toEqual({ created: false, username: 'admin' })
       expect(await store.auth.countUsers()).toBe(1)

@@ -21,7 +21,9 @@ export interface TestApp {
 }
 
 /** A server on a fresh SQLite file, driven in-process; `beforeReady` can add hooks before routes load. */
-export async function startApp(options: { beforeReady?: (app: FastifyInstance) => void } = {}): Promise<TestApp> {
+export async function startApp(
+  options: { beforeReady?: (app: FastifyInstance) => void } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'stemma-server-'))
   const store = openSqliteStore({ path: join(dir, 'stemma.db') })
   const clock = { now: Date.parse('2026-01-01T00:00:00Z') }
@@ -32,7 +34,7 @@ export async function startApp(options: { beforeReady?: (app: FastifyInstance) =
     publicUrl: PUBLIC_URL,
     now: () => clock.now,
     // Deterministic ids: a simple LCG is enough for tests.
-    random: () => ((seed = (seed * 48271) % 2147483647) / 2147483647),
+    random: () => (seed = (seed * 48271) % 2147483647) / 2147483647,
   })
   options.beforeReady?.(app)
   await app.ready()
@@ -91,12 +93,14 @@ export function batch(
   }
 }
 
-export function json<T = Record<string, unknown>>(res: LightMyRequestResponse): T {
+export function json<T = Record<string, unknown>>(res: { body: string }): T {
   return JSON.parse(res.body) as T
 }
 
 /** `[step, value]` pairs of one key from a history response, skipping rows without it. */
 export function series(history: { steps: number[]; columns: Record<string, unknown[]> }, key: string) {
   const column = history.columns[key] ?? []
-  return history.steps.flatMap((step, i) => (column[i] === null || column[i] === undefined ? [] : [[step, column[i]]]))
+  return history.steps.flatMap((step, i) =>
+    column[i] === null || column[i] === undefined ? [] : [[step, column[i]]],
+  )
 }

@@ -10,7 +10,9 @@ let before: { run: RunDto; history: HistoryResponse }
 
 beforeAll(async () => {
   t = await startApp()
-  const init = json<InitResponse>(await t.call('POST', '/api/v1/runs', { project: 'limits', config: { a: 1 } }))
+  const init = json<InitResponse>(
+    await t.call('POST', '/api/v1/runs', { project: 'limits', config: { a: 1 } }),
+  )
   path = `/api/v1/runs/admin/limits/${init.run.id}`
   await t.call('POST', `${path}/batches`, batch(1, 0, [{ x: 1 }, { x: 2 }]))
   before = await snapshot()
@@ -38,15 +40,40 @@ const BAD: [string, string | Buffer, number, string, Record<string, string>?][] 
   ['a bare value', '42', 422, 'VALIDATION_FAILED'],
   ['too deep', JSON.stringify({ writerId: 'w', seq: 2, config: nested(40) }), 422, 'VALIDATION_FAILED'],
   ['too many keys', JSON.stringify({ writerId: 'w', seq: 2, config: manyKeys }), 422, 'VALIDATION_FAILED'],
-  ['a string over 1 MB', JSON.stringify({ writerId: 'w', seq: 2, config: { s: 'x'.repeat(1_000_001) } }), 413, 'PAYLOAD_TOO_LARGE'],
-  ['over 16 MiB', JSON.stringify({ writerId: 'w', seq: 2, config: { s: 'x'.repeat(BODY_LIMIT_BYTES) } }), 413, 'PAYLOAD_TOO_LARGE'],
+  [
+    'a string over 1 MB',
+    JSON.stringify({ writerId: 'w', seq: 2, config: { s: 'x'.repeat(1_000_001) } }),
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
+  [
+    'over 16 MiB',
+    JSON.stringify({ writerId: 'w', seq: 2, config: { s: 'x'.repeat(BODY_LIMIT_BYTES) } }),
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
   ['seq as a string', JSON.stringify({ ...batch(2, 2, [{ x: 3 }]), seq: '2' }), 422, 'VALIDATION_FAILED'],
   ['seq 0', JSON.stringify(batch(0, 2, [{ x: 3 }])), 422, 'VALIDATION_FAILED'],
   ['empty writerId', JSON.stringify(batch(2, 2, [{ x: 3 }], {}, '')), 422, 'VALIDATION_FAILED'],
-  ['a writerId over 128 chars', JSON.stringify(batch(2, 2, [{ x: 3 }], {}, 'w'.repeat(129))), 422, 'VALIDATION_FAILED'],
+  [
+    'a writerId over 128 chars',
+    JSON.stringify(batch(2, 2, [{ x: 3 }], {}, 'w'.repeat(129))),
+    422,
+    'VALIDATION_FAILED',
+  ],
   ['an unknown field', JSON.stringify({ ...batch(2, 2, [{ x: 3 }]), surprise: 1 }), 422, 'VALIDATION_FAILED'],
-  ['a string in a number column', JSON.stringify(batch(2, 2, [{ x: 3 }])).replace('"x":[3]', '"x":["3"]'), 422, 'VALIDATION_FAILED'],
-  ['a fractional step', JSON.stringify(batch(2, 2, [{ x: 3 }])).replace('"steps":[2]', '"steps":[2.5]'), 422, 'VALIDATION_FAILED'],
+  [
+    'a string in a number column',
+    JSON.stringify(batch(2, 2, [{ x: 3 }])).replace('"x":[3]', '"x":["3"]'),
+    422,
+    'VALIDATION_FAILED',
+  ],
+  [
+    'a fractional step',
+    JSON.stringify(batch(2, 2, [{ x: 3 }])).replace('"steps":[2]', '"steps":[2.5]'),
+    422,
+    'VALIDATION_FAILED',
+  ],
   [
     'a short column',
     JSON.stringify(batch(2, 2, [{ x: 3 }, { x: 4 }])).replace('"x":[3,4]', '"x":[3]'),
@@ -59,14 +86,28 @@ const BAD: [string, string | Buffer, number, string, Record<string, string>?][] 
     422,
     'VALIDATION_FAILED',
   ],
-  ['a bad exit state', JSON.stringify({ writerId: 'w', seq: 2, exit: { state: 'crashed', exitCode: 1 } }), 422, 'VALIDATION_FAILED'],
-  ['a prototype-poisoning key', '{"writerId":"w","seq":2,"config":{"__proto__":{"x":1}}}', 400, 'BAD_REQUEST'],
+  [
+    'a bad exit state',
+    JSON.stringify({ writerId: 'w', seq: 2, exit: { state: 'crashed', exitCode: 1 } }),
+    422,
+    'VALIDATION_FAILED',
+  ],
+  [
+    'a prototype-poisoning key',
+    '{"writerId":"w","seq":2,"config":{"__proto__":{"x":1}}}',
+    400,
+    'BAD_REQUEST',
+  ],
   ['not JSON', 'writerId=w', 415, 'UNSUPPORTED_MEDIA_TYPE', { 'content-type': 'text/plain' }],
   ['broken gzip', Buffer.from('not gzip'), 400, 'BAD_REQUEST', { 'content-encoding': 'gzip' }],
   ['an unknown encoding', '{}', 415, 'UNSUPPORTED_MEDIA_TYPE', { 'content-encoding': 'br' }],
   [
     'a gzip bomb',
-    gzipSync(Buffer.from(JSON.stringify({ writerId: 'w', seq: 2, config: { s: 'x'.repeat(BODY_LIMIT_BYTES + 10) } }))),
+    gzipSync(
+      Buffer.from(
+        JSON.stringify({ writerId: 'w', seq: 2, config: { s: 'x'.repeat(BODY_LIMIT_BYTES + 10) } }),
+      ),
+    ),
     413,
     'PAYLOAD_TOO_LARGE',
     { 'content-encoding': 'gzip' },
@@ -112,7 +153,11 @@ describe('gzip bodies', () => {
     const res = await t.app.inject({
       method: 'POST',
       url: `${path}/batches`,
-      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      headers: {
+        authorization: `Bearer ${t.adminKey}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
       payload: gzipSync(Buffer.from(JSON.stringify(batch(2, 2, [{ x: 3 }])))),
     })
     expect(res.statusCode, res.body).toBe(200)

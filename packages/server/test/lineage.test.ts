@@ -17,18 +17,31 @@ async function init(body: Record<string, unknown>) {
   return { status: res.statusCode, body: json<InitResponse>(res), raw: res }
 }
 
-/** Logs `{ [key]: f(i) }` for i in [from, to) at steps starting at `firstStep`, in batches of 100. */
-async function log(runId: string, from: number, to: number, f: (i: number) => number, firstStep = from, seq0 = 1, key = 'metric') {
-  let seq = seq0
+let writers = 0
+
+/**
+ * Logs `{ metric: f(i) }` for i in [from, to) at steps from `firstStep`, in batches of 100, as a
+ * fresh writer (a new process); returns the writer and its next seq.
+ */
+async function log(runId: string, from: number, to: number, f: (i: number) => number, firstStep = from) {
+  const writerId = `writer-${++writers}`
+  let seq = 1
   for (let start = from; start < to; start += 100) {
-    const rows = Array.from({ length: Math.min(100, to - start) }, (_, k) => ({ [key]: f(start + k) }))
-    const res = await t.call('POST', `${RUNS}/admin/p/${runId}/batches`, batch(seq++, firstStep + (start - from), rows, {}, `w-${seq0}`))
+    const rows = Array.from({ length: Math.min(100, to - start) }, (_, k) => ({ metric: f(start + k) }))
+    const res = await t.call(
+      'POST',
+      `${RUNS}/admin/p/${runId}/batches`,
+      batch(seq++, firstStep + (start - from), rows, {}, writerId),
+    )
     expect(res.statusCode, res.body).toBe(200)
   }
+  return { writerId, seq }
 }
 
 async function history(runId: string, query = '') {
-  return json<HistoryResponse & { sourceRunIds: string[] }>(await t.call('GET', `${RUNS}/admin/p/${runId}/history${query}`))
+  return json<HistoryResponse & { sourceRunIds: string[] }>(
+    await t.call('GET', `${RUNS}/admin/p/${runId}/history${query}`),
+  )
 }
 
 const range = (n: number, f: (i: number) => [number, number]) => Array.from({ length: n }, (_, i) => f(i))
@@ -38,7 +51,10 @@ describe('resume', () => {
     expect((await init({ id: 'r1' })).status).toBe(201)
     const again = await init({ id: 'r1' })
     expect(again.status).toBe(409)
-    expect(errorCode(again.raw)).toMatchObject({ code: 'RUN_EXISTS', message: expect.stringMatching(/already exists/) })
+    expect(errorCode(again.raw)).toMatchObject({
+      code: 'RUN_EXISTS',
+      message: expect.stringMatching(/already exists/),
+    })
     expect(errorCode((await init({ id: 'r1', resume: 'never' })).raw).code).toBe('RUN_EXISTS')
     expect((await init({ id: 'r2', resume: 'never' })).status).toBe(201)
   })
@@ -46,15 +62,21 @@ describe('resume', () => {
   it("'must' continues an existing run and fails clearly on a missing one", async () => {
     const missing = await init({ id: 'nope', resume: 'must' })
     expect(missing.status).toBe(404)
-    expect(errorCode(missing.raw)).toMatchObject({ code: 'RUN_NOT_FOUND', message: expect.stringMatching(/does not exist/) })
+    expect(errorCode(missing.raw)).toMatchObject({
+      code: 'RUN_NOT_FOUND',
+      message: expect.stringMatching(/does not exist/),
+    })
     expect((await init({ resume: 'must' })).status).toBe(422)
     expect((await t.call('GET', `${RUNS}/admin/p/nope`)).statusCode).toBe(404)
 
     await init({ id: 'm1', config: { a: 1, b: 2 } })
-    await log('m1', 0, 5, (i) => i)
-    await t.call('POST', `${RUNS}/admin/p/m1/batches`, { writerId: 'w-1', seq: 2, exit: { state: 'failed', exitCode: 1 } })
+    const writer = await log('m1', 0, 5, (i) => i)
+    await t.call('POST', `${RUNS}/admin/p/m1/batches`, { ...writer, exit: { state: 'failed', exitCode: 1 } })
     await t.call('POST', `${RUNS}/admin/p/m1/stop`)
-    expect(json<RunDto>(await t.call('GET', `${RUNS}/admin/p/m1`))).toMatchObject({ state: 'failed', exitCode: 1 })
+    expect(json<RunDto>(await t.call('GET', `${RUNS}/admin/p/m1`))).toMatchObject({
+      state: 'failed',
+      exitCode: 1,
+    })
 
     const resumed = await init({ id: 'm1', resume: 'must', config: { b: 3, c: 4 } })
     expect(resumed.status).toBe(200)
@@ -66,7 +88,7 @@ describe('resume', () => {
       stopRequested: false,
       config: { a: 1, b: 3, c: 4 },
     })
-    await log('m1', 5, 7, (i) => i, 5, 1, 'metric')
+    await log('m1', 5, 7, (i) => i, 5)
     expect(series(await history('m1'), 'metric')).toEqual(range(7, (i) => [i, i]))
   })
 
@@ -93,10 +115,15 @@ describe('fork', () => {
     const value = (i: number) => (i < 250 ? i : i + 2 * Math.sin(i / 3))
     await log('child', 200, 300, value, 201)
     const merged = await history('child')
-    expect(series(merged, 'metric')).toEqual([...range(201, (i) => [i, i]), ...range(100, (k) => [201 + k, value(200 + k)])])
+    expect(series(merged, 'metric')).toEqual([
+      ...range(201, (i) => [i, i]),
+      ...range(100, (k) => [201 + k, value(200 + k)]),
+    ])
     expect(merged.sourceRunIds.slice(199, 203)).toEqual(['parent', 'parent', 'child', 'child'])
     expect(series(await history('parent'), 'metric')).toEqual(range(300, (i) => [i, i]))
-    expect(json<RunDto>(await t.call('GET', `${RUNS}/admin/p/child`)).summary).toMatchObject({ metric: value(299) })
+    expect(json<RunDto>(await t.call('GET', `${RUNS}/admin/p/child`)).summary).toMatchObject({
+      metric: value(299),
+    })
 
     const lineage = json<LineageResponse>(await t.call('GET', `${RUNS}/admin/p/parent/lineage`))
     expect(lineage.children).toEqual([expect.objectContaining({ runId: 'child', step: 200 })])
@@ -134,7 +161,7 @@ describe('rewind', () => {
     expect(rewound.status, rewound.raw.body).toBe(200)
     expect(rewound.body).toMatchObject({ resumed: true, startingStep: 501 })
     expect(rewound.body.run).toMatchObject({ id: 'sq', state: 'running', config: { lr: 0.1, extra: true } })
-    await log('sq', 500, 1000, (i) => i * 2, 501, 1, 'metric')
+    await log('sq', 500, 1000, (i) => i * 2, 501)
 
     const live = series(await history('sq'), 'metric')
     expect(live).toEqual([...range(501, (i) => [i, i ** 2]), ...range(500, (k) => [501 + k, (500 + k) * 2])])
@@ -149,8 +176,12 @@ describe('rewind', () => {
 
     const old = await history('sq', `?archive=${index}`)
     expect(series(old, 'metric')).toEqual(range(1000, (i) => [i, i ** 2]))
-    expect(json<RunDto>(await t.call('GET', `${RUNS}/admin/p/sq?archive=${index}`))).toMatchObject({ archived: true })
-    expect(json(await t.call('GET', `${RUNS}/admin/p/sq/summary?archive=${index}`))).toMatchObject({ metric: 999 ** 2 })
+    expect(json<RunDto>(await t.call('GET', `${RUNS}/admin/p/sq?archive=${index}`))).toMatchObject({
+      archived: true,
+    })
+    expect(json(await t.call('GET', `${RUNS}/admin/p/sq/summary?archive=${index}`))).toMatchObject({
+      metric: 999 ** 2,
+    })
     expect((await t.call('GET', `${RUNS}/admin/p/sq?archive=7`)).statusCode).toBe(404)
 
     const fork = await init({ id: 'sqfork', forkFrom: 'sq?_step=500' })
@@ -170,7 +201,8 @@ describe('rewind', () => {
     await init({ id: 'arc' })
     await log('arc', 0, 10, (i) => i)
     await init({ resumeFrom: 'arc?_step=4' })
-    const index = json<LineageResponse>(await t.call('GET', `${RUNS}/admin/p/arc/lineage`)).rewinds[0]!.archiveIndex
+    const index = json<LineageResponse>(await t.call('GET', `${RUNS}/admin/p/arc/lineage`)).rewinds[0]!
+      .archiveIndex
     const before = await history('arc', `?archive=${index}`)
     const base = `${RUNS}/admin/p/arc`
     const writes: [string, string, unknown?][] = [

@@ -21,20 +21,35 @@ describe('the 10-epoch example over raw HTTP', () => {
     const init = await createRun('awesome-project', { config: { learning_rate: 0.01, epochs: 10 } })
     expect(init).toMatchObject({ startingStep: 0, resumed: false })
     const { run } = init
-    expect(run).toMatchObject({ entity: 'admin', project: 'awesome-project', state: 'running', archived: false })
+    expect(run).toMatchObject({
+      entity: 'admin',
+      project: 'awesome-project',
+      state: 'running',
+      archived: false,
+    })
     expect(run.id).toMatch(/^[a-z0-9]{8}$/)
     expect(run.name).toMatch(/^[a-z]+-[a-z]+-1$/)
     expect(run.url).toBe(`${PUBLIC_URL}/admin/awesome-project/runs/${run.id}`)
     const path = `${RUNS}/admin/awesome-project/${run.id}`
 
-    const rows = Array.from({ length: 10 }, (_, epoch) => ({ accuracy: 0.5 + epoch / 20, loss: 1 / (epoch + 1) }))
+    const rows = Array.from({ length: 10 }, (_, epoch) => ({
+      accuracy: 0.5 + epoch / 20,
+      loss: 1 / (epoch + 1),
+    }))
     let res = await t.call('POST', `${path}/batches`, batch(1, 0, rows.slice(0, 5)))
     expect(res.statusCode, res.body).toBe(200)
-    expect(json<IngestResponse>(res)).toEqual({ committedSeq: 1, duplicate: false, control: { stopRequested: false } })
+    expect(json<IngestResponse>(res)).toEqual({
+      committedSeq: 1,
+      duplicate: false,
+      control: { stopRequested: false },
+    })
     res = await t.call(
       'POST',
       `${path}/batches`,
-      batch(2, 5, rows.slice(5), { summary: { best_accuracy: 0.95 }, exit: { state: 'finished', exitCode: 0 } }),
+      batch(2, 5, rows.slice(5), {
+        summary: { best_accuracy: 0.95 },
+        exit: { state: 'finished', exitCode: 0 },
+      }),
     )
     expect(json<IngestResponse>(res).committedSeq).toBe(2)
 
@@ -107,7 +122,10 @@ describe('ingest', () => {
   it('carries NaN and ±Infinity as strings in history columns and buckets', async () => {
     const { run } = await createRun('p')
     const path = `${RUNS}/admin/p/${run.id}`
-    const body = JSON.stringify(batch(1, 0, [{ x: 1 }, { x: 2 }, { x: 3 }])).replace('[1,2,3]', '[1,"NaN","-Infinity"]')
+    const body = JSON.stringify(batch(1, 0, [{ x: 1 }, { x: 2 }, { x: 3 }])).replace(
+      '[1,2,3]',
+      '[1,"NaN","-Infinity"]',
+    )
     expect((await t.call('POST', `${path}/batches`, body)).statusCode).toBe(200)
     const history = json<HistoryResponse>(await t.call('GET', `${path}/history`))
     expect(history.columns.x).toEqual([1, 'NaN', '-Infinity'])
@@ -122,7 +140,10 @@ describe('ingest', () => {
     expect(json<RunDto>(stopped).stopRequested).toBe(true)
     const ack = json<IngestResponse>(await t.call('POST', `${path}/batches`, batch(1, 0, [{ x: 1 }])))
     expect(ack.control.stopRequested).toBe(true)
-    expect(json(await t.call('POST', `${path}/heartbeat`))).toEqual({ control: { stopRequested: true }, state: 'running' })
+    expect(json(await t.call('POST', `${path}/heartbeat`))).toEqual({
+      control: { stopRequested: true },
+      state: 'running',
+    })
   })
 })
 
@@ -159,12 +180,20 @@ describe('runs', () => {
     const newest = json<RunListResponse>(await t.call('GET', `${RUNS}/admin/list?order=-createdAt&limit=1`))
     expect(newest.runs[0]!.id).toBe('run4')
     const filter = encodeURIComponent(JSON.stringify({ tags: 'odd' }))
-    const odd = json<RunListResponse>(await t.call('GET', `${RUNS}/admin/list?filter=${filter}&order=createdAt`))
+    const odd = json<RunListResponse>(
+      await t.call('GET', `${RUNS}/admin/list?filter=${filter}&order=createdAt`),
+    )
     expect(odd.runs.map((r) => r.id)).toEqual(['run1', 'run3'])
-    expect((await t.call('GET', `${RUNS}/admin/list?filter=${encodeURIComponent('{"$bad":1}')}`)).statusCode).toBe(422)
+    expect(
+      (await t.call('GET', `${RUNS}/admin/list?filter=${encodeURIComponent('{"$bad":1}')}`)).statusCode,
+    ).toBe(422)
     expect((await t.call('GET', `${RUNS}/admin/list?cursor=nonsense`)).statusCode).toBe(422)
 
-    const patched = await t.call('PATCH', `${RUNS}/admin/list/run0`, { name: 'renamed', notes: 'n', tags: ['a'] })
+    const patched = await t.call('PATCH', `${RUNS}/admin/list/run0`, {
+      name: 'renamed',
+      notes: 'n',
+      tags: ['a'],
+    })
     expect(json<RunDto>(patched)).toMatchObject({ name: 'renamed', notes: 'n', tags: ['a'] })
     expect((await t.call('DELETE', `${RUNS}/admin/list/run0`)).statusCode).toBe(204)
     const gone = await t.call('GET', `${RUNS}/admin/list/run0`)
@@ -190,7 +219,11 @@ describe('over a real socket', () => {
     const basic = { authorization: `Basic ${Buffer.from(`api:${t.adminKey}`).toString('base64')}` }
     const viewer = await fetch(`${address}/api/v1/viewer`, { headers: basic })
     expect(await viewer.json()).toEqual({ username: 'admin', entity: 'admin', isAdmin: true })
-    const init = await fetch(`${address}${RUNS}`, { method: 'POST', headers: bearer, body: '{"project":"sock"}' })
+    const init = await fetch(`${address}${RUNS}`, {
+      method: 'POST',
+      headers: bearer,
+      body: '{"project":"sock"}',
+    })
     expect(init.status).toBe(201)
     const { run } = (await init.json()) as InitResponse
     const ack = await fetch(`${address}${RUNS}/admin/sock/${run.id}/batches`, {

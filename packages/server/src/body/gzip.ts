@@ -13,7 +13,10 @@ export function installGzip(app: FastifyInstance): void {
     const encoding = request.headers['content-encoding']?.trim().toLowerCase()
     if (encoding === undefined || encoding === '' || encoding === 'identity') return payload
     if (encoding !== 'gzip') {
-      throw new StemmaError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not supported; use gzip.`)
+      throw new StemmaError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${JSON.stringify(encoding)} is not supported; use gzip.`,
+      )
     }
     const counter = new EncodedLengthCounter()
     const gunzip = createGunzip()

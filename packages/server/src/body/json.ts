@@ -9,7 +9,8 @@ import { BODY_LIMIT_BYTES, checkJsonLimits } from './limits.js'
  */
 export function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
+  // JSON only: a text/plain body would otherwise reach schemas as a string and read as a 422.
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },

@@ -16,10 +16,14 @@ export function checkJsonLimits(value: unknown): void {
 
 function walk(value: unknown, depth: number, path: string): void {
   if (depth > MAX_JSON_DEPTH) {
-    throw new StemmaError('VALIDATION_FAILED', `JSON is nested deeper than ${MAX_JSON_DEPTH} levels at ${path}.`, {
-      limit: MAX_JSON_DEPTH,
-      path,
-    })
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      `JSON is nested deeper than ${MAX_JSON_DEPTH} levels at ${path}.`,
+      {
+        limit: MAX_JSON_DEPTH,
+        path,
+      },
+    )
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -33,10 +37,14 @@ function walk(value: unknown, depth: number, path: string): void {
   let keys = 0
   for (const key in record) {
     if (++keys > MAX_KEYS_PER_OBJECT) {
-      throw new StemmaError('VALIDATION_FAILED', `An object at ${path} has more than ${MAX_KEYS_PER_OBJECT} keys.`, {
-        limit: MAX_KEYS_PER_OBJECT,
-        path,
-      })
+      throw new StemmaError(
+        'VALIDATION_FAILED',
+        `An object at ${path} has more than ${MAX_KEYS_PER_OBJECT} keys.`,
+        {
+          limit: MAX_KEYS_PER_OBJECT,
+          path,
+        },
+      )
     }
     checkString(key, path)
     const item = record[key]
@@ -47,9 +55,13 @@ function walk(value: unknown, depth: number, path: string): void {
 
 function checkString(value: string, path: string): void {
   if (value.length > MAX_STRING_LENGTH) {
-    throw new StemmaError('PAYLOAD_TOO_LARGE', `A string at ${path} is longer than ${MAX_STRING_LENGTH} characters.`, {
-      limit: MAX_STRING_LENGTH,
-      path,
-    })
+    throw new StemmaError(
+      'PAYLOAD_TOO_LARGE',
+      `A string at ${path} is longer than ${MAX_STRING_LENGTH} characters.`,
+      {
+        limit: MAX_STRING_LENGTH,
+        path,
+      },
+    )
   }
 }

@@ -41,10 +41,32 @@ const DETAILS: DetailRoute[] = [
     schema: ref('RejectedResponse'),
     limited: true,
   },
-  { path: 'console', summary: 'Console lines', read: readConsole, schema: ref('ConsoleResponse'), limited: true },
-  { path: 'system', summary: 'System metric samples', read: readSystem, schema: ref('SystemResponse'), limited: true },
-  { path: 'lineage', summary: 'Parent, fork children and rewinds', read: readLineage, schema: ref('LineageResponse') },
-  { path: 'archives', summary: 'Archived (pre-rewind) states, oldest first', read: readArchives, schema: ref('ArchivesResponse') },
+  {
+    path: 'console',
+    summary: 'Console lines',
+    read: readConsole,
+    schema: ref('ConsoleResponse'),
+    limited: true,
+  },
+  {
+    path: 'system',
+    summary: 'System metric samples',
+    read: readSystem,
+    schema: ref('SystemResponse'),
+    limited: true,
+  },
+  {
+    path: 'lineage',
+    summary: 'Parent, fork children and rewinds',
+    read: readLineage,
+    schema: ref('LineageResponse'),
+  },
+  {
+    path: 'archives',
+    summary: 'Archived (pre-rewind) states, oldest first',
+    read: readArchives,
+    schema: ref('ArchivesResponse'),
+  },
 ]
 
 export function detailRoutes(app: FastifyInstance, ctx: ServiceContext, routes: RouteRegistry): void {

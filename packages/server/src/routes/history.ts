@@ -77,6 +77,7 @@ export function historyRoutes(app: FastifyInstance, ctx: ServiceContext, routes:
       querystring: archiveQuery,
       responses: { 200: { description: 'Keys', schema: ref('KeysResponse') } },
     },
-    async (request) => readKeys(ctx, viewerOf(request), parseRunTarget(request.params, request.query.archive)),
+    async (request) =>
+      readKeys(ctx, viewerOf(request), parseRunTarget(request.params, request.query.archive)),
   )
 }

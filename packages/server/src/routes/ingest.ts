@@ -16,13 +16,21 @@ export function ingestRoutes(app: FastifyInstance, ctx: ServiceContext, routes: 
       method: 'POST',
       url: `${API_PREFIX}/runs/:entity/:project/:runId/batches`,
       tag: 'ingest',
-      summary: 'Commit one batch (history, values, summary, config, console, system, exit); idempotent by writerId + seq',
+      summary:
+        'Commit one batch (history, values, summary, config, console, system, exit); idempotent by writerId + seq',
       params: runParams,
       querystring: archiveQuery,
       body: batchBody,
-      responses: { 200: { description: 'The highest committed seq and control signals', schema: ref('IngestResponse') } },
+      responses: {
+        200: { description: 'The highest committed seq and control signals', schema: ref('IngestResponse') },
+      },
     },
     async (request) =>
-      ingestBatch(ctx, viewerOf(request), parseRunTarget(request.params, request.query.archive), request.body),
+      ingestBatch(
+        ctx,
+        viewerOf(request),
+        parseRunTarget(request.params, request.query.archive),
+        request.body,
+      ),
   )
 }

@@ -137,7 +137,11 @@ export const COMPONENTS = {
         type: 'array',
         items: {
           type: 'object',
-          properties: { key: { type: 'string' }, kind: { enum: ['scalar', 'value'] }, count: { type: 'integer' } },
+          properties: {
+            key: { type: 'string' },
+            kind: { enum: ['scalar', 'value'] },
+            count: { type: 'integer' },
+          },
         },
       },
     },

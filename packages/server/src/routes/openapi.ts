@@ -42,7 +42,11 @@ export function buildOpenApi(specs: readonly RouteSpec[]): JsonSchema {
       schemas: COMPONENTS,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
-        basic: { type: 'http', scheme: 'basic', description: 'User "api", password = API key (as W&B clients send it).' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'User "api", password = API key (as W&B clients send it).',
+        },
       },
     },
     security: [{ bearer: [] }, { basic: [] }],
@@ -52,7 +56,9 @@ export function buildOpenApi(specs: readonly RouteSpec[]): JsonSchema {
 function operation(spec: RouteSpec): Record<string, unknown> {
   const responses: Record<string, unknown> = {}
   for (const [status, { description, schema }] of Object.entries(spec.responses)) {
-    responses[status] = schema ? { description, content: { 'application/json': { schema } } } : { description }
+    responses[status] = schema
+      ? { description, content: { 'application/json': { schema } } }
+      : { description }
   }
   responses.default = {
     description: 'Any error: a stable code (see core ERROR_STATUS), a message and details',
@@ -63,7 +69,9 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     summary: spec.summary,
     tags: [spec.tag],
     parameters: [...parameters(spec.params, 'path'), ...parameters(spec.querystring, 'query')],
-    ...(spec.body && { requestBody: { required: true, content: { 'application/json': { schema: spec.body } } } }),
+    ...(spec.body && {
+      requestBody: { required: true, content: { 'application/json': { schema: spec.body } } },
+    }),
     responses,
   }
 }

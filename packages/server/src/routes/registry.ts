@@ -20,7 +20,12 @@ export interface RouteSpec {
   responses: Record<number, { description: string; schema?: JsonSchema }>
 }
 
-export type Handler<G extends RouteGenericInterface> = RouteHandlerMethod<Server, IncomingMessage, ServerResponse, G>
+export type Handler<G extends RouteGenericInterface> = RouteHandlerMethod<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  G
+>
 
 export class RouteRegistry {
   readonly specs: RouteSpec[] = []

@@ -3,7 +3,15 @@ import { API_PREFIX, type InitRequest, type RunPatch } from '@stemma/core'
 import { viewerOf } from '../auth/guard.js'
 import type { ServiceContext } from '../services/context.js'
 import { initRun } from '../services/init.js'
-import { deleteRun, getRun, heartbeat, listRuns, MAX_LIST_LIMIT, patchRun, stopRun } from '../services/runs.js'
+import {
+  deleteRun,
+  getRun,
+  heartbeat,
+  listRuns,
+  MAX_LIST_LIMIT,
+  patchRun,
+  stopRun,
+} from '../services/runs.js'
 import { parseProject, parseRunTarget, type RunParams } from '../services/targets.js'
 import { intQuery } from './query.js'
 import type { RouteRegistry } from './registry.js'
@@ -34,7 +42,10 @@ export function runRoutes(app: FastifyInstance, ctx: ServiceContext, routes: Rou
     },
   )
 
-  routes.add<{ Params: { entity: string; project: string }; Querystring: Record<string, string | undefined> }>(
+  routes.add<{
+    Params: { entity: string; project: string }
+    Querystring: Record<string, string | undefined>
+  }>(
     app,
     {
       method: 'GET',
@@ -112,9 +123,12 @@ export function runRoutes(app: FastifyInstance, ctx: ServiceContext, routes: Rou
       summary: 'Keep a running run alive; returns control signals',
       params: runParams,
       querystring: archiveQuery,
-      responses: { 200: { description: 'Control signals and the derived state', schema: ref('HeartbeatResponse') } },
+      responses: {
+        200: { description: 'Control signals and the derived state', schema: ref('HeartbeatResponse') },
+      },
     },
-    async (request) => heartbeat(ctx, viewerOf(request), parseRunTarget(request.params, request.query.archive)),
+    async (request) =>
+      heartbeat(ctx, viewerOf(request), parseRunTarget(request.params, request.query.archive)),
   )
 
   routes.add<{ Params: RunParams; Querystring: ArchiveQuery }>(

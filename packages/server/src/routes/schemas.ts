@@ -25,7 +25,10 @@ export const runParams: JsonSchema = {
   properties: { entity: str(128, 1), project: str(128, 1), runId: str(128, 1) },
 }
 
-const archive: JsonSchema = { ...digits, description: 'Read an archived (pre-rewind) state: its index in /archives.' }
+const archive: JsonSchema = {
+  ...digits,
+  description: 'Read an archived (pre-rewind) state: its index in /archives.',
+}
 
 export const archiveQuery: JsonSchema = {
   type: 'object',
@@ -44,7 +47,11 @@ export const listQuery: JsonSchema = {
   additionalProperties: false,
   properties: {
     filter: { ...str(100_000), description: 'JSON run filter, MongoDB-style: {"state":"finished"}.' },
-    order: { type: 'string', pattern: '^[-+]?[A-Za-z_][A-Za-z0-9_./-]{0,255}$', description: '`-createdAt`, `summary.loss`.' },
+    order: {
+      type: 'string',
+      pattern: '^[-+]?[A-Za-z_][A-Za-z0-9_./-]{0,255}$',
+      description: '`-createdAt`, `summary.loss`.',
+    },
     limit: digits,
     cursor: str(512, 1),
   },
@@ -176,7 +183,12 @@ export const batchBody: JsonSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['t', 'stream', 'line'],
-        properties: { t: { type: 'number' }, stream: { enum: ['stdout', 'stderr'] }, line: { type: 'string' }, step: nonNegativeInt },
+        properties: {
+          t: { type: 'number' },
+          stream: { enum: ['stdout', 'stderr'] },
+          line: { type: 'string' },
+          step: nonNegativeInt,
+        },
       },
     },
     system: {
@@ -185,7 +197,10 @@ export const batchBody: JsonSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['t', 'values'],
-        properties: { t: { type: 'number' }, values: { type: 'object', additionalProperties: { type: 'number' } } },
+        properties: {
+          t: { type: 'number' },
+          values: { type: 'object', additionalProperties: { type: 'number' } },
+        },
       },
     },
     exit: {

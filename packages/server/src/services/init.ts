@@ -20,7 +20,11 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_S = 60
  * `POST /runs`: create, resume, fork or rewind (DESIGN §4). Everything is checked before the
  * first write, so a refused init changes nothing.
  */
-export async function initRun(ctx: ServiceContext, viewer: ApiKeyOwner, req: InitRequest): Promise<InitResponse> {
+export async function initRun(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  req: InitRequest,
+): Promise<InitResponse> {
   const entity = parseEntityOrProject('entity', req.entity ?? viewer.username)
   const project = parseEntityOrProject('project', req.project)
   assertEntityAccess(viewer, entity)
@@ -61,7 +65,12 @@ export async function initRun(ctx: ServiceContext, viewer: ApiKeyOwner, req: Ini
   return { run: toRunDto(ctx, run), startingStep: 0, resumed: false }
 }
 
-async function fork(ctx: ServiceContext, entity: string, project: string, req: InitRequest): Promise<InitResponse> {
+async function fork(
+  ctx: ServiceContext,
+  entity: string,
+  project: string,
+  req: InitRequest,
+): Promise<InitResponse> {
   const spec = parseLineageSpec(req.forkFrom, 'forkFrom')
   const sourceRef: RunRef = { entity, project, runId: spec.runId }
   const source = await ctx.store.runs.get(sourceRef)
@@ -69,20 +78,33 @@ async function fork(ctx: ServiceContext, entity: string, project: string, req: I
   const step = await resolveLineagePoint(ctx, sourceRef, source, spec, 'forkFrom')
   const runId = req.id !== undefined ? parseRunId(req.id) : generateRunId(ctx.random)
   if (runId === spec.runId) {
-    throw new StemmaError('VALIDATION_FAILED', `A run cannot be forked into itself (${runId}); use resumeFrom to rewind it.`)
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      `A run cannot be forked into itself (${runId}); use resumeFrom to rewind it.`,
+    )
   }
   const ref: RunRef = { entity, project, runId }
   if ((await ctx.store.runs.get(ref)) !== null) {
-    throw new StemmaError('RUN_EXISTS', `Run ${describeRef(ref)} already exists; a fork needs a new id.`, { ...ref })
+    throw new StemmaError('RUN_EXISTS', `Run ${describeRef(ref)} already exists; a fork needs a new id.`, {
+      ...ref,
+    })
   }
   const run = await ctx.store.runs.fork(sourceRef, step, createInput(ctx, ref, req))
   return { run: toRunDto(ctx, run), startingStep: step + 1, resumed: false }
 }
 
-async function rewind(ctx: ServiceContext, entity: string, project: string, req: InitRequest): Promise<InitResponse> {
+async function rewind(
+  ctx: ServiceContext,
+  entity: string,
+  project: string,
+  req: InitRequest,
+): Promise<InitResponse> {
   const spec = parseLineageSpec(req.resumeFrom, 'resumeFrom')
   if (req.id !== undefined && parseRunId(req.id) !== spec.runId) {
-    throw new StemmaError('VALIDATION_FAILED', `resumeFrom rewinds run ${spec.runId}; id ${req.id} must match it or be left out.`)
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      `resumeFrom rewinds run ${spec.runId}; id ${req.id} must match it or be left out.`,
+    )
   }
   const ref: RunRef = { entity, project, runId: spec.runId }
   const existing = await ctx.store.runs.get(ref)
@@ -94,8 +116,14 @@ async function rewind(ctx: ServiceContext, entity: string, project: string, req:
 }
 
 /** Resume: the same run goes on from its last step; new config merges over the old (top level). */
-async function continueRun(ctx: ServiceContext, ref: RunRef, run: RunRecord, req: InitRequest): Promise<InitResponse> {
-  if (req.config !== undefined && Object.keys(req.config).length > 0) await ctx.store.runs.mergeConfig(ref, req.config)
+async function continueRun(
+  ctx: ServiceContext,
+  ref: RunRef,
+  run: RunRecord,
+  req: InitRequest,
+): Promise<InitResponse> {
+  if (req.config !== undefined && Object.keys(req.config).length > 0)
+    await ctx.store.runs.mergeConfig(ref, req.config)
   const patch = {
     ...(req.name !== undefined && { name: req.name }),
     ...(req.notes !== undefined && { notes: req.notes }),

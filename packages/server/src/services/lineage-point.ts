@@ -15,10 +15,15 @@ export async function resolveLineagePoint(
   option: 'forkFrom' | 'resumeFrom',
 ): Promise<number> {
   if (run.lastStep === null) {
-    throw new StemmaError('INVALID_STEP', `${option}: run ${describeRef(ref)} has no history yet to branch from.`)
+    throw new StemmaError(
+      'INVALID_STEP',
+      `${option}: run ${describeRef(ref)} has no history yet to branch from.`,
+    )
   }
   const step =
-    spec.metric === '_step' ? spec.value : await ctx.store.history.stepForMetricValue(ref, spec.metric, spec.value)
+    spec.metric === '_step'
+      ? spec.value
+      : await ctx.store.history.stepForMetricValue(ref, spec.metric, spec.value)
   if (step > run.lastStep) {
     throw new StemmaError(
       'INVALID_STEP',

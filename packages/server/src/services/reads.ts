@@ -84,7 +84,11 @@ export async function readBuckets(
   }
 }
 
-export async function readKeys(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<{ keys: KeyInfo[] }> {
+export async function readKeys(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+): Promise<{ keys: KeyInfo[] }> {
   await readable(ctx, viewer, target)
   return { keys: await ctx.store.history.keys(readRef(target)) }
 }

@@ -38,7 +38,10 @@ function parseArchive(value: string | number | undefined): number | null {
   if (value === undefined || value === '') return null
   const index = typeof value === 'number' ? value : /^\d{1,9}$/.test(value) ? Number(value) : NaN
   if (!Number.isSafeInteger(index) || index < 0) {
-    throw new StemmaError('VALIDATION_FAILED', `archive must be a non-negative integer; got ${JSON.stringify(value)}.`)
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      `archive must be a non-negative integer; got ${JSON.stringify(value)}.`,
+    )
   }
   return index
 }
@@ -52,7 +55,11 @@ export function runNotFound(ref: RunRef): StemmaError {
 }
 
 /** Loads the addressed run (live or archived) after checking the viewer may see it. */
-export async function loadRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunRecord> {
+export async function loadRun(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+): Promise<RunRecord> {
   assertEntityAccess(viewer, target.ref.entity)
   if (target.archive === null) {
     const run = await ctx.store.runs.get(target.ref)
@@ -75,7 +82,11 @@ export async function loadRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: 
  * For writes: archived runs are read-only history, so addressing one is refused (after checking
  * it exists, so a typo still reads as not found).
  */
-export async function requireWritable(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunRef> {
+export async function requireWritable(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+): Promise<RunRef> {
   assertEntityAccess(viewer, target.ref.entity)
   if (target.archive !== null) {
     await loadRun(ctx, viewer, target)
