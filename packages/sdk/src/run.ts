@@ -313,7 +313,7 @@ export class Run {
       }
     }
     if (state === 'finished' && this.mode !== 'disabled') clearResumeRecord(this.params.baseDir, this.id)
-    if (!settings.quiet) this.printEnd(result)
+    if (!settings.quiet && this.mode !== 'disabled') this.printEnd(result)
     this.params.onFinished(this)
   }
 
