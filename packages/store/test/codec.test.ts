@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { m4 } from '@stemma/core'
+import { decodeFloats, decodeSteps, encodeChunk, LOD_BLOCK, LOD_FIELDS } from '../src/history/codec.js'
+
+function roundTrip(steps: number[], values: number[]) {
+  const c = encodeChunk(steps, values, 0, steps.length)
+  const outSteps = Array.from(decodeSteps(c.steps, steps[0]!, steps.length))
+  const outValues = Array.from(decodeFloats(c.values))
+  return { c, outSteps, outValues }
+}
+
+describe('chunk codec', () => {
+  it('round-trips contiguous steps without a step blob', () => {
+    const steps = Array.from({ length: 1000 }, (_, i) => 5 + i)
+    const values = steps.map((s) => Math.sin(s))
+    const { c, outSteps, outValues } = roundTrip(steps, values)
+    expect(c.steps).toBeNull()
+    expect(outSteps).toEqual(steps)
+    expect(outValues).toEqual(values)
+  })
+
+  it('keeps NaN, ±Infinity, -0 and large step gaps exactly', () => {
+    const steps = [0, 1, 127, 128, 300, 16_384, 2 ** 31 + 7, 2 ** 40, 2 ** 52]
+    const values = [NaN, Infinity, -Infinity, -0, 1e-308, Number.MAX_VALUE, -1.5, 0.1, 42]
+    const { c, outSteps, outValues } = roundTrip(steps, values)
+    expect(outSteps).toEqual(steps)
+    expect(outValues.map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(values.map((v) => Object.is(v, -0) ? '-0' : v))
+    expect(c.stats).toMatchObject({ count: 9, finiteCount: 8, firstStep: 0, lastStep: 2 ** 52, last: 42 })
+    expect(c.stats.min).toBe(-Infinity)
+    expect(c.stats.max).toBe(Infinity)
+  })
+
+  it('writes LOD blocks that match M4 over their points and decode from their offsets', () => {
+    const steps: number[] = []
+    let s = 0
+    for (let i = 0; i < 1000; i++) steps.push((s += 1 + (i % 7 === 0 ? 200 : i % 3)))
+    const values = steps.map((x, i) => (i % 50 === 0 ? NaN : Math.cos(x)))
+    const c = encodeChunk(steps, values, 0, steps.length)
+    const lod = decodeFloats(c.lod!)
+    expect(lod.length / LOD_FIELDS).toBe(Math.ceil(1000 / LOD_BLOCK))
+    for (let b = 0; b * LOD_BLOCK < 1000; b++) {
+      const o = b * LOD_FIELDS
+      const from = b * LOD_BLOCK
+      const to = Math.min(1000, from + LOD_BLOCK)
+      const ref = m4(steps.slice(from, to), values.slice(from, to), steps[from]!, steps[to - 1]!, 1)
+      expect([lod[o], lod[o + 1], lod[o + 2], lod[o + 3], lod[o + 4], lod[o + 5], lod[o + 6]]).toEqual([
+        ref.step[0],
+        ref.lastStep[0],
+        ref.first[0],
+        ref.min[0],
+        ref.max[0],
+        ref.last[0],
+        ref.count[0],
+      ])
+      expect(Array.from(decodeSteps(c.steps, lod[o]!, to - from, lod[o + 7]!))).toEqual(steps.slice(from, to))
+    }
+  })
+
+  it('encodes a sub-range of the input', () => {
+    const steps = [1, 2, 3, 10, 11]
+    const values = [1, 2, 3, 4, 5]
+    const c = encodeChunk(steps, values, 2, 4)
+    expect(Array.from(decodeSteps(c.steps, 3, 2))).toEqual([3, 10])
+    expect(Array.from(decodeFloats(c.values))).toEqual([3, 4])
+    expect(c.lod).toBeNull()
+  })
+})
