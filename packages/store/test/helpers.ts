@@ -43,3 +43,30 @@ export async function logRows(
 
 /** Writer sequence numbers per store, so helpers can keep logging to the same run. */
 const seqs = new WeakMap<Store, Map<string, number>>()
+
+/** A small seeded PRNG so random tests are reproducible. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Every point of one key in a run's view, in step order. */
+export async function seriesOf(store: Store, run: RunRef, key: string): Promise<{ steps: number[]; values: number[] }> {
+  const out = await store.history.read(run, { keys: [key] })
+  const steps: number[] = []
+  const values: number[] = []
+  const column = out.columns[key] ?? []
+  column.forEach((v, i) => {
+    if (v !== null) {
+      steps.push(out.steps[i]!)
+      values.push(v)
+    }
+  })
+  return { steps, values }
+}
