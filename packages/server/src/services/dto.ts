@@ -37,7 +37,7 @@ export function toRunDto(ctx: ServiceContext, run: RunRecord): RunDto {
   }
 }
 
-export function runUrl(publicUrl: string, run: Pick<RunRecord, 'entity' | 'project' | 'runId'>): string {
+function runUrl(publicUrl: string, run: Pick<RunRecord, 'entity' | 'project' | 'runId'>): string {
   const base = publicUrl.replace(/\/+$/, '')
   return `${base}/${run.entity}/${run.project}/runs/${encodeURIComponent(run.runId)}`
 }

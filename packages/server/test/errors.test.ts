@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { gzipSync } from 'node:zlib'
+import type { FastifyInstance } from 'fastify'
+import type { Store } from '@stemma/store'
+import { createServer } from '@stemma/server'
+import { batch, json, startApp, type TestApp } from './helpers.js'
+
+let t: TestApp
+let broken: FastifyInstance
+beforeAll(async () => {
+  t = await startApp()
+  // The same store, except that reading a run fails the way a driver bug would.
+  const runs = new Proxy(t.store.runs, {
+    get: (target, prop, receiver) =>
+      prop === 'get'
+        ? () => Promise.reject(new Error('SQLITE_CORRUPT: /var/lib/stemma/stemma.db page 7'))
+        : Reflect.get(target, prop, receiver),
+  })
+  const store: Store = {
+    dialect: t.store.dialect,
+    auth: t.store.auth,
+    runs,
+    history: t.store.history,
+    close: async () => {},
+  }
+  broken = createServer({ store, publicUrl: 'http://x' })
+  await broken.ready()
+})
+afterAll(async () => {
+  await broken.close()
+  await t.close()
+})
+
+it('answers an unexpected failure with a bare 500 that leaks nothing', async () => {
+  const res = await broken.inject({
+    method: 'GET',
+    url: '/api/v1/runs/admin/p/abc',
+    headers: { authorization: `Bearer ${t.adminKey}` },
+  })
+  expect(res.statusCode).toBe(500)
+  expect(json(res)).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error.' } })
+  expect(res.body).not.toMatch(/SQLITE|stemma\.db/)
+})
+
+it('answers unknown routes with NOT_FOUND in the same envelope', async () => {
+  const res = await t.call('DELETE', '/api/v1/viewer')
+  expect(res.statusCode).toBe(404)
+  expect(json(res)).toMatchObject({ error: { code: 'NOT_FOUND' } })
+})
+
+it('accepts gzip-encoded batches over a real socket', async () => {
+  const address = await t.app.listen({ port: 0, host: '127.0.0.1' })
+  const headers = { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' }
+  const init = await fetch(`${address}/api/v1/runs`, {
+    method: 'POST',
+    headers,
+    body: '{"project":"gz","id":"gz1"}',
+  })
+  expect(init.status).toBe(201)
+  const res = await fetch(`${address}/api/v1/runs/admin/gz/gz1/batches`, {
+    method: 'POST',
+    headers: { ...headers, 'content-encoding': 'gzip' },
+    body: gzipSync(JSON.stringify(batch(1, 0, [{ a: 1 }, { a: 2 }]))),
+  })
+  expect(res.status).toBe(200)
+  const history = (await (
+    await fetch(`${address}/api/v1/runs/admin/gz/gz1/history`, { headers })
+  ).json()) as {
+    steps: number[]
+  }
+  expect(history.steps).toEqual([0, 1])
+})
