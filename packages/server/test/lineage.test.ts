@@ -229,4 +229,46 @@ describe('rewind', () => {
     expect(errorCode((await init({ resumeFrom: 'ghost?_step=3' })).raw).code).toBe('RUN_NOT_FOUND')
     expect(json<{ runs: RunDto[] }>(await t.call('GET', `${RUNS}/admin/p/rw/archives`)).runs).toEqual([])
   })
+
+  it('rewinds twice, keeping both archived states in order', async () => {
+    await init({ id: 'twice' })
+    await log('twice', 0, 10, (i) => i)
+    await init({ resumeFrom: 'twice?_step=7' })
+    await log('twice', 7, 10, (i) => 100 + i, 8)
+    await init({ resumeFrom: 'twice?_step=3' })
+    await log('twice', 3, 5, (i) => 200 + i, 4)
+    expect(series(await history('twice'), 'metric')).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 203],
+      [5, 204],
+    ])
+    const lineage = json<LineageResponse>(await t.call('GET', `${RUNS}/admin/p/twice/lineage`))
+    expect(lineage.rewinds.map((r) => [r.step, r.lastStep])).toEqual([
+      [7, 9],
+      [3, 10],
+    ])
+    const [first, second] = lineage.rewinds.map((r) => r.archiveIndex)
+    expect(series(await history('twice', `?archive=${first}`), 'metric')).toEqual(range(10, (i) => [i, i]))
+    expect(series(await history('twice', `?archive=${second}`), 'metric').slice(7)).toEqual([
+      [7, 7],
+      [8, 107],
+      [9, 108],
+      [10, 109],
+    ])
+  })
+})
+
+describe('fork points in a step metric', () => {
+  it('forks at the last step where a monotonic metric is within the value', async () => {
+    await init({ id: 'tok' })
+    const rows = Array.from({ length: 10 }, (_, i) => ({ tokens: i * 1000, loss: 10 - i }))
+    expect((await t.call('POST', `${RUNS}/admin/p/tok/batches`, batch(1, 0, rows))).statusCode).toBe(200)
+    const fork = await init({ id: 'tokfork', forkFrom: 'tok?tokens=4500' })
+    expect(fork.status, fork.raw.body).toBe(201)
+    expect(fork.body).toMatchObject({ startingStep: 5, run: { forkedFrom: { runId: 'tok', step: 4 } } })
+    expect(series(await history('tokfork'), 'loss')).toEqual(range(5, (i) => [i, 10 - i]))
+  })
 })
