@@ -7,7 +7,10 @@ export interface ServerDeps {
   now?: () => number
   /** A float in [0, 1); used for generated run ids. */
   random?: () => number
-  /** Base URL users reach the web app at, for run links: `http://127.0.0.1:8080`. */
-  publicUrl: string
+  /**
+   * Base URL users reach the web app at, for run links: `http://127.0.0.1:8080`. A function is
+   * read per request, for hosts that learn their address only after `listen()` (port 0).
+   */
+  publicUrl: string | (() => string)
   logger?: boolean
 }

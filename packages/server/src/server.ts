@@ -34,11 +34,12 @@ export function createServer(deps: ServerDeps): FastifyInstance {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
   })
+  const { publicUrl } = deps
   const ctx: ServiceContext = {
     store: deps.store,
     now: deps.now ?? Date.now,
     random: deps.random ?? cryptoRandom,
-    publicUrl: deps.publicUrl,
+    publicUrl: typeof publicUrl === 'function' ? publicUrl : () => publicUrl,
   }
 
   installErrorHandler(app)

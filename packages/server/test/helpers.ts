@@ -31,7 +31,7 @@ export async function startApp(
   let seed = 1
   const app = createServer({
     store,
-    publicUrl: PUBLIC_URL,
+    publicUrl: options.publicUrl ?? PUBLIC_URL,
     now: () => clock.now,
     // Deterministic ids: a simple LCG is enough for tests.
     random: () => (seed = (seed * 48271) % 2147483647) / 2147483647,

@@ -235,4 +235,20 @@ describe('over a real socket', () => {
     const unauthenticated = await fetch(`${address}${RUNS}/admin/sock/${run.id}`)
     expect(unauthenticated.status).toBe(401)
   })
+
+  it('builds run URLs from a publicUrl learned after listen()', async () => {
+    let base = 'unset'
+    const s = await startApp({ publicUrl: () => base })
+    try {
+      base = await s.app.listen({ port: 0, host: '127.0.0.1' })
+      const res = await fetch(`${base}${RUNS}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.adminKey}`, 'content-type': 'application/json' },
+        body: '{"project":"late","id":"late1"}',
+      })
+      expect(((await res.json()) as InitResponse).run.url).toBe(`${base}/admin/late/runs/late1`)
+    } finally {
+      await s.close()
+    }
+  })
 })

@@ -5,5 +5,5 @@ export interface ServiceContext {
   store: Store
   now: () => number
   random: () => number
-  publicUrl: string
+  publicUrl: () => string
 }

@@ -33,7 +33,7 @@ export function toRunDto(ctx: ServiceContext, run: RunRecord): RunDto {
     forkedFrom: run.forkedFrom,
     archived: run.archivedFrom !== null,
     stopRequested: run.stopRequested,
-    url: runUrl(ctx.publicUrl, run),
+    url: runUrl(ctx.publicUrl(), run),
   }
 }
 
