@@ -22,7 +22,7 @@ export interface TestApp {
 
 /** A server on a fresh SQLite file, driven in-process; `beforeReady` can add hooks before routes load. */
 export async function startApp(
-  options: { beforeReady?: (app: FastifyInstance) => void } = {},
+  options: { beforeReady?: (app: FastifyInstance) => void; publicUrl?: () => string } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'stemma-server-'))
   const store = openSqliteStore({ path: join(dir, 'stemma.db') })
