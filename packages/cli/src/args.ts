@@ -21,6 +21,8 @@ Options:
   -h, --help      show this help
   -v, --version   show the version`
 
+type ParsedFlags = { values: Record<string, string | boolean | undefined>; positionals: string[] }
+
 function usage(message: string): never {
   throw new StemmaError('BAD_REQUEST', `${message}\n\n${USAGE}`)
 }
@@ -39,9 +41,9 @@ export function parseArgs(argv: readonly string[]): Command {
   if (name === undefined || name === '-h' || name === '--help' || name === 'help')
     return { name: 'help', topic: rest[0] }
   if (name === '-v' || name === '--version') return { name: 'version' }
-  const parse = (options: ParseArgsConfig['options']) => {
+  const parse = (options: ParseArgsConfig['options']): ParsedFlags => {
     try {
-      return parseNodeArgs({ args: [...rest], options, allowPositionals: true, strict: true })
+      return parseNodeArgs({ args: [...rest], options, allowPositionals: true, strict: true }) as ParsedFlags
     } catch (err) {
       usage((err as Error).message)
     }

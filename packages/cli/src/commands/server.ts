@@ -21,10 +21,11 @@ export async function serverCommand(
     chmodSync(keyFile, 0o600)
   }
 
-  const urlHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host
-  const publicUrl = settings.publicUrl ?? `http://${urlHost}:${settings.port}`
-  const app = createServer({ store, publicUrl, logger: false })
+  // With port 0 the address is known only after listen(), so links are built per request.
+  let publicUrl = settings.publicUrl ?? ''
+  const app = createServer({ store, publicUrl: () => publicUrl, logger: false })
   const address = await app.listen({ port: settings.port, host: settings.host })
+  publicUrl ||= address
 
   out(`stemma server listening on ${address}`)
   out(`data directory: ${settings.dataDir} (SQLite)`)
