@@ -36,7 +36,7 @@ export async function bucketQuery({ baseUrl, entity, project, id, steps, repeats
 }
 
 /** Fork and rewind cost for a run of `points` points, and the cost of reading a fork's buckets. */
-export async function lineageOps({ baseUrl, entity, project, id, points, lastStep, repeats = 20 }) {
+export async function lineageOps({ baseUrl, project, id, points, lastStep, repeats = 20 }) {
   const forkStep = Math.floor(lastStep / 2)
   const fork = await timed(
     (i) =>
