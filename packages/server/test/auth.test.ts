@@ -90,6 +90,25 @@ describe('the default-deny guard', () => {
   })
 })
 
+describe('entity access on every route', () => {
+  it("refuses another user's entity on every route that names one", async () => {
+    const bobKey = await t.addUser('bob')
+    const scoped = routes.filter((r) => r.url.includes(':entity'))
+    expect(scoped.length).toBeGreaterThan(15)
+    for (const route of scoped) {
+      const res = await t.call(
+        route.method,
+        concrete(route.url),
+        route.method === 'GET' || route.method === 'HEAD' ? undefined : {},
+        bobKey,
+      )
+      // Refused before the body or query is validated: nothing about the route leaks.
+      expect(res.statusCode, `${route.method} ${route.url}: ${res.body}`).toBe(403)
+      if (route.method !== 'HEAD') expect(json<{ error: { code: string } }>(res).error.code).toBe('FORBIDDEN')
+    }
+  })
+})
+
 describe('keys and the first start', () => {
   it('generates local- keys of 40 [a-z0-9] characters and stores only their sha256', async () => {
     const key = generateApiKey()

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { StemmaError } from '@stemma/core'
 import type { ApiKeyOwner, AuthRepository } from '@stemma/store'
+import { assertEntityAccess } from './access.js'
 import { hashApiKey } from './keys.js'
 
 declare module 'fastify' {
@@ -30,6 +31,10 @@ export function installAuthGuard(app: FastifyInstance, auth: AuthRepository): vo
     const owner = await auth.findKeyOwner(hashApiKey(key))
     if (owner === null) throw new StemmaError('UNAUTHENTICATED', 'Invalid API key.')
     request.viewer = owner
+    // Routes are matched before onRequest, so a route naming an entity is scoped here too, before
+    // its body or query is even validated; services check again for doors without a path.
+    const entity = (request.params as Record<string, unknown> | undefined)?.entity
+    if (typeof entity === 'string') assertEntityAccess(owner, entity)
   })
 }
 
