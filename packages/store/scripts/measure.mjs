@@ -28,7 +28,8 @@ async function fill(store, runId, rows) {
   const ref = { entity: 'e', project: 'p', runId }
   await store.runs.create({ entity: 'e', project: 'p', runId, heartbeatTimeoutS: 60, now: 0 })
   const batches = []
-  for (let i = 0; i * BATCH < rows; i++) batches.push(batch(i + 1, i * BATCH, Math.min(BATCH, rows - i * BATCH)))
+  for (let i = 0; i * BATCH < rows; i++)
+    batches.push(batch(i + 1, i * BATCH, Math.min(BATCH, rows - i * BATCH)))
   const t0 = performance.now()
   for (const b of batches) await store.history.ingest(ref, b, 0)
   const ms = performance.now() - t0
@@ -45,7 +46,15 @@ const file = join(dir, 'm.db')
 const store0 = openSqliteStore({ path: file })
 const { ref, ms } = await fill(store0, 'big', ROWS)
 const points = ROWS * KEYS
-console.log(JSON.stringify({ what: 'ingest', rows: ROWS, points, ms: Math.round(ms), pointsPerS: Math.round((points / ms) * 1000) }))
+console.log(
+  JSON.stringify({
+    what: 'ingest',
+    rows: ROWS,
+    points,
+    ms: Math.round(ms),
+    pointsPerS: Math.round((points / ms) * 1000),
+  }),
+)
 
 // closing checkpoints the WAL into the main file; then size / points
 await store0.close()
@@ -55,7 +64,10 @@ const store = openSqliteStore({ path: file })
 
 for (const [label, opts] of [
   ['m4 full 1000', { key: 'm3', buckets: 1000 }],
-  ['m4 half 1000', { key: 'm3', buckets: 1000, minStep: Math.floor(ROWS / 3), maxStep: Math.floor((2 * ROWS) / 3) }],
+  [
+    'm4 half 1000',
+    { key: 'm3', buckets: 1000, minStep: Math.floor(ROWS / 3), maxStep: Math.floor((2 * ROWS) / 3) },
+  ],
 ]) {
   const times = []
   for (let i = 0; i < 110; i++) {
@@ -64,16 +76,32 @@ for (const [label, opts] of [
     if (i < 10) continue
     times.push(performance.now() - t)
   }
-  console.log(JSON.stringify({ what: label, steps: ROWS, p50: +p(times, 0.5).toFixed(2), p95: +p(times, 0.95).toFixed(2) }))
+  console.log(
+    JSON.stringify({
+      what: label,
+      steps: ROWS,
+      p50: +p(times, 0.5).toFixed(2),
+      p95: +p(times, 0.95).toFixed(2),
+    }),
+  )
 }
 
 const small = await fill(store, 'small', 50)
 console.log('filled small')
-for (const [label, r] of [['small (1k points)', small.ref], [`big (${points} points)`, ref]]) {
+for (const [label, r] of [
+  ['small (1k points)', small.ref],
+  [`big (${points} points)`, ref],
+]) {
   const times = []
   for (let i = 0; i < 10; i++) {
     const t = performance.now()
-    await store.runs.fork(r, Math.floor((r === ref ? ROWS : 50) / 2) + i, { entity: 'e', project: 'p', runId: `f-${r.runId}-${i}`, heartbeatTimeoutS: 60, now: 0 })
+    await store.runs.fork(r, Math.floor((r === ref ? ROWS : 50) / 2) + i, {
+      entity: 'e',
+      project: 'p',
+      runId: `f-${r.runId}-${i}`,
+      heartbeatTimeoutS: 60,
+      now: 0,
+    })
     times.push(performance.now() - t)
   }
   const rw = []
@@ -82,8 +110,18 @@ for (const [label, r] of [['small (1k points)', small.ref], [`big (${points} poi
     await store.runs.rewind(r, Math.floor((r === ref ? ROWS : 50) / 2) - i * 3, 0)
     rw.push(performance.now() - t)
   }
-  console.log(JSON.stringify({ what: `fork ${label}`, p50: +p(times, 0.5).toFixed(2), max: +Math.max(...times).toFixed(2), rewindP50: +p(rw, 0.5).toFixed(2) }))
+  console.log(
+    JSON.stringify({
+      what: `fork ${label}`,
+      p50: +p(times, 0.5).toFixed(2),
+      max: +Math.max(...times).toFixed(2),
+      rewindP50: +p(rw, 0.5).toFixed(2),
+    }),
+  )
 }
-if (process.env.KEEP) { console.log(file); process.exit(0) }
+if (process.env.KEEP) {
+  console.log(file)
+  process.exit(0)
+}
 await store.close()
 rmSync(dir, { recursive: true, force: true })

@@ -11,13 +11,23 @@ export class SqlAuthRepository implements AuthRepository {
 
   async createUser(username: string, isAdmin: boolean, now: number): Promise<number> {
     return Number(
-      this.db.run('INSERT INTO users (username, is_admin, created_at) VALUES (?, ?, ?)', username, isAdmin ? 1 : 0, now)
-        .lastInsertRowid,
+      this.db.run(
+        'INSERT INTO users (username, is_admin, created_at) VALUES (?, ?, ?)',
+        username,
+        isAdmin ? 1 : 0,
+        now,
+      ).lastInsertRowid,
     )
   }
 
   async addApiKey(userId: number, keyHash: string, label: string, now: number): Promise<void> {
-    this.db.run('INSERT INTO api_keys (key_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)', keyHash, userId, label, now)
+    this.db.run(
+      'INSERT INTO api_keys (key_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)',
+      keyHash,
+      userId,
+      label,
+      now,
+    )
   }
 
   async findKeyOwner(keyHash: string): Promise<ApiKeyOwner | null> {

@@ -11,7 +11,8 @@ function randomRows(random: () => number, from: number, n: number, sparse: boole
   let step = from
   for (let i = 0; i < n; i++) {
     const r = random()
-    const v = r < 0.01 ? NaN : r < 0.015 ? Infinity : r < 0.02 ? -Infinity : Math.sin(step / 50) * 10 + random()
+    const v =
+      r < 0.01 ? NaN : r < 0.015 ? Infinity : r < 0.02 ? -Infinity : Math.sin(step / 50) * 10 + random()
     rows.push({ step, x: v })
     step += sparse && random() < 0.3 ? 1 + Math.floor(random() * 300) : 1
   }
@@ -71,7 +72,11 @@ for (const dialect of DIALECTS) {
       await store.runs.rewind(ref('b'), rewindAt, 0)
       const after = randomRows(random, rewindAt + 1, 3_000, false)
       await logRows(store, ref('b'), after, 1000)
-      const model = [...parent.filter((r) => r.step <= cut), ...child.filter((r) => r.step <= rewindAt), ...after]
+      const model = [
+        ...parent.filter((r) => r.step <= cut),
+        ...child.filter((r) => r.step <= rewindAt),
+        ...after,
+      ]
       const steps = model.map((r) => r.step)
       const values = model.map((r) => r.x!)
       const last = steps[steps.length - 1]!
@@ -81,23 +86,42 @@ for (const dialect of DIALECTS) {
         [rewindAt - 1000, last],
       ] as [number, number][]) {
         for (const buckets of [1, 7, 100, 2000]) {
-          const { minStep: _a, maxStep: _b, ...m } = await store.history.buckets(ref('b'), { key: 'x', minStep, maxStep, buckets })
+          const {
+            minStep: _a,
+            maxStep: _b,
+            ...m
+          } = await store.history.buckets(ref('b'), { key: 'x', minStep, maxStep, buckets })
           expectSame(m, m4(steps, values, minStep, maxStep, buckets))
         }
       }
       // The archived (pre-rewind) copy still sees the child's whole original branch.
       const archived = [...parent.filter((r) => r.step <= cut), ...child]
       const as = archived.map((r) => r.step)
-      const { minStep: _c, maxStep: _d, ...m } = await store.history.buckets(
+      const {
+        minStep: _c,
+        maxStep: _d,
+        ...m
+      } = await store.history.buckets(
         { ...ref('b'), archive: 0 },
         { key: 'x', minStep: 0, maxStep: as[as.length - 1]!, buckets: 333 },
       )
-      expectSame(m, m4(as, archived.map((r) => r.x!), 0, as[as.length - 1]!, 333))
+      expectSame(
+        m,
+        m4(
+          as,
+          archived.map((r) => r.x!),
+          0,
+          as[as.length - 1]!,
+          333,
+        ),
+      )
     })
 
     it('refuses bad bucket counts', async () => {
       await store.runs.create(runInput('r'))
-      await expect(store.history.buckets(ref('r'), { key: 'x', buckets: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+      await expect(store.history.buckets(ref('r'), { key: 'x', buckets: 0 })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      })
     })
   })
 }

@@ -24,7 +24,9 @@ describe('chunk codec', () => {
     const values = [NaN, Infinity, -Infinity, -0, 1e-308, Number.MAX_VALUE, -1.5, 0.1, 42]
     const { c, outSteps, outValues } = roundTrip(steps, values)
     expect(outSteps).toEqual(steps)
-    expect(outValues.map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(values.map((v) => Object.is(v, -0) ? '-0' : v))
+    expect(outValues.map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(
+      values.map((v) => (Object.is(v, -0) ? '-0' : v)),
+    )
     expect(c.stats).toMatchObject({ count: 9, finiteCount: 8, firstStep: 0, lastStep: 2 ** 52, last: 42 })
     expect(c.stats.min).toBe(-Infinity)
     expect(c.stats.max).toBe(Infinity)

@@ -12,14 +12,23 @@ export function runInput(runId: string, extra: Partial<CreateRunInput> = {}): Cr
 }
 
 /** A batch of rows given as plain objects; missing keys become nulls in the columns. */
-export function batchOf(writerId: string, seq: number, rows: { step: number; [key: string]: number }[]): IngestBatch {
+export function batchOf(
+  writerId: string,
+  seq: number,
+  rows: { step: number; [key: string]: number }[],
+): IngestBatch {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'step')
   const columns: Record<string, (WireNumber | null)[]> = {}
   for (const k of keys) columns[k] = rows.map((r) => (k in r ? encodeNumber(r[k]!) : null))
   return {
     writerId,
     seq,
-    history: { steps: rows.map((r) => r.step), runtime: rows.map((r) => r.step / 10), timestamp: rows.map((r) => NOW / 1000 + r.step), columns },
+    history: {
+      steps: rows.map((r) => r.step),
+      runtime: rows.map((r) => r.step / 10),
+      timestamp: rows.map((r) => NOW / 1000 + r.step),
+      columns,
+    },
   }
 }
 
@@ -57,7 +66,11 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Every point of one key in a run's view, in step order. */
-export async function seriesOf(store: Store, run: RunRef, key: string): Promise<{ steps: number[]; values: number[] }> {
+export async function seriesOf(
+  store: Store,
+  run: RunRef,
+  key: string,
+): Promise<{ steps: number[]; values: number[] }> {
   const out = await store.history.read(run, { keys: [key] })
   const steps: number[] = []
   const values: number[] = []

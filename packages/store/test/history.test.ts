@@ -50,7 +50,11 @@ for (const dialect of DIALECTS) {
 
     it('lists keys with counts', async () => {
       await logRows(store, ref('r'), rows)
-      await store.history.ingest(ref('r'), { writerId: 'v', seq: 1, values: [{ step: 20000, key: 'img', value: { path: 'x.png' } }] }, NOW)
+      await store.history.ingest(
+        ref('r'),
+        { writerId: 'v', seq: 1, values: [{ step: 20000, key: 'img', value: { path: 'x.png' } }] },
+        NOW,
+      )
       expect(await store.history.keys(ref('r'))).toEqual([
         { key: 'a', kind: 'scalar', count: 9000 },
         { key: 'b', kind: 'scalar', count: rows.filter((r) => 'b' in r).length },
@@ -65,12 +69,16 @@ for (const dialect of DIALECTS) {
       expect(first).toMatchObject({ committedSeq: 1, duplicate: false })
       const again = await store.history.ingest(ref('r'), b1, NOW)
       expect(again).toMatchObject({ committedSeq: 1, duplicate: true })
-      await expect(store.history.ingest(ref('r'), batchOf('w', 3, rows.slice(10, 20)), NOW)).rejects.toMatchObject({
+      await expect(
+        store.history.ingest(ref('r'), batchOf('w', 3, rows.slice(10, 20)), NOW),
+      ).rejects.toMatchObject({
         code: 'SEQUENCE_GAP',
         details: { expectedSeq: 2 },
       })
       // Another writer has its own sequence.
-      expect(await store.history.ingest(ref('r'), batchOf('w2', 1, rows.slice(10, 20)), NOW)).toMatchObject({ committedSeq: 1 })
+      expect(await store.history.ingest(ref('r'), batchOf('w2', 1, rows.slice(10, 20)), NOW)).toMatchObject({
+        committedSeq: 1,
+      })
       expect((await store.history.read(ref('r'), {})).steps).toEqual(rows.slice(0, 20).map((r) => r.step))
     })
 
@@ -82,12 +90,17 @@ for (const dialect of DIALECTS) {
       expect(run?.config).toEqual({})
       expect(run?.lastStep).toBe(9)
       expect((await store.history.read(ref('r'), {})).steps.length).toBe(10)
-      expect(await store.history.ingest(ref('r'), batchOf('w', 2, rows.slice(10, 15)), NOW)).toMatchObject({ committedSeq: 2 })
+      expect(await store.history.ingest(ref('r'), batchOf('w', 2, rows.slice(10, 15)), NOW)).toMatchObject({
+        committedSeq: 2,
+      })
     })
 
     it('applies everything else a batch carries', async () => {
       const batch: IngestBatch = {
-        ...batchOf('w', 1, [{ step: 0, loss: 1 }, { step: 1, loss: 0.5 }]),
+        ...batchOf('w', 1, [
+          { step: 0, loss: 1 },
+          { step: 1, loss: 0.5 },
+        ]),
         values: [{ step: 1, key: 'caption', value: 'hello' }],
         rejected: [{ attemptedStep: 0, currentStep: 2, keys: ['loss'], timestamp: 5 }],
         config: { lr: 0.1 },
@@ -109,27 +122,44 @@ for (const dialect of DIALECTS) {
       })
       await store.history.ingest(
         ref('r'),
-        { writerId: 'w', seq: 2, summary: { best: null }, config: { bs: 2 }, exit: { state: 'failed', exitCode: 3 } },
+        {
+          writerId: 'w',
+          seq: 2,
+          summary: { best: null },
+          config: { bs: 2 },
+          exit: { state: 'failed', exitCode: 3 },
+        },
         NOW + 9,
       )
       const run = await store.runs.get(ref('r'))
-      expect(run).toMatchObject({ config: { lr: 0.1, bs: 2 }, state: 'failed', exitCode: 3, finishedAt: NOW + 9 })
+      expect(run).toMatchObject({
+        config: { lr: 0.1, bs: 2 },
+        state: 'failed',
+        exitCode: 3,
+        finishedAt: NOW + 9,
+      })
       expect(run?.summary).not.toHaveProperty('best')
       expect(await store.runs.rejected(ref('r'), 10)).toEqual(batch.rejected)
       expect(await store.runs.console(ref('r'), 10)).toEqual(batch.console)
       expect(await store.runs.system(ref('r'), 10)).toEqual(batch.system)
-      expect((await store.history.read(ref('r'), {})).values).toEqual([{ step: 1, key: 'caption', value: 'hello' }])
+      expect((await store.history.read(ref('r'), {})).values).toEqual([
+        { step: 1, key: 'caption', value: 'hello' },
+      ])
     })
 
     it('marks preempting and refuses unknown runs and bad columns', async () => {
       const out = await store.history.ingest(ref('r'), { writerId: 'w', seq: 1, preempting: true }, NOW)
       expect(out.run.state).toBe('preempting')
-      await expect(store.history.ingest(ref('nope'), batchOf('w', 1, rows.slice(0, 1)), NOW)).rejects.toMatchObject({
+      await expect(
+        store.history.ingest(ref('nope'), batchOf('w', 1, rows.slice(0, 1)), NOW),
+      ).rejects.toMatchObject({
         code: 'RUN_NOT_FOUND',
       })
       const bad = batchOf('w', 2, rows.slice(0, 2))
       bad.history!.columns.a = [1]
-      await expect(store.history.ingest(ref('r'), bad, NOW)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+      await expect(store.history.ingest(ref('r'), bad, NOW)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      })
     })
 
     it('answers M4 buckets for the whole run by default', async () => {

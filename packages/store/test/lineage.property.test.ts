@@ -35,13 +35,31 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('log' as const),
       run: fc.nat(),
       count: fc.integer({ min: 1, max: 1500 }),
-      gaps: fc.array(fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 50 })), { minLength: 1, maxLength: 5 }),
+      gaps: fc.array(fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 50 })), {
+        minLength: 1,
+        maxLength: 5,
+      }),
       values: fc.array(value, { minLength: 1, maxLength: 7 }),
       keys: fc.integer({ min: 0, max: 2 }),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fork' as const), run: fc.nat(), archive: fc.option(fc.nat(), { nil: null }), at: fc.double({ min: 0, max: 1, noNaN: true }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rewind' as const), run: fc.nat(), at: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('fork' as const),
+      run: fc.nat(),
+      archive: fc.option(fc.nat(), { nil: null }),
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('rewind' as const),
+      run: fc.nat(),
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+  },
 )
 
 async function apply(store: Store, model: Map<string, ModelRun>, o: Op): Promise<void> {
@@ -68,7 +86,10 @@ async function apply(store: Store, model: Map<string, ModelRun>, o: Op): Promise
     await store.history.ingest(ref(id), batchOf('w', ++run.seq, rows), NOW)
     return
   }
-  const source = o.kind === 'fork' && o.archive !== null && run.archives.length > 0 ? run.archives[o.archive % run.archives.length]! : run.rows
+  const source =
+    o.kind === 'fork' && o.archive !== null && run.archives.length > 0
+      ? run.archives[o.archive % run.archives.length]!
+      : run.rows
   if (source.length === 0) return
   const at = source[Math.floor(o.at * source.length) % source.length]!.step + (o.at > 0.5 ? 1 : 0)
   const lastStep = source[source.length - 1]!.step
@@ -76,7 +97,10 @@ async function apply(store: Store, model: Map<string, ModelRun>, o: Op): Promise
   const kept = source.filter((r) => r.step <= step).map((r) => ({ ...r }))
   if (o.kind === 'fork') {
     const newId = `f${model.size}`
-    const srcRef: RunRef = o.archive !== null && run.archives.length > 0 ? { ...ref(id), archive: o.archive % run.archives.length } : ref(id)
+    const srcRef: RunRef =
+      o.archive !== null && run.archives.length > 0
+        ? { ...ref(id), archive: o.archive % run.archives.length }
+        : ref(id)
     await store.runs.fork(srcRef, step, runInput(newId))
     model.set(newId, { rows: kept, minNext: step + 1, seq: 0, archives: [] })
   } else {
@@ -98,8 +122,20 @@ async function check(store: Store, r: RunRef, rows: ModelRow[]): Promise<void> {
     const pts = rows.filter((x) => x[k] !== undefined)
     const last = rows.length > 0 ? rows[rows.length - 1]!.step : 0
     for (const buckets of [1, 13, 400]) {
-      const { minStep: _x, maxStep: _y, ...got } = await store.history.buckets(r, { key: k, buckets, minStep: 0, maxStep: last })
-      expect(got).toEqual(m4(pts.map((x) => x.step), pts.map((x) => x[k]!), 0, last, buckets))
+      const {
+        minStep: _x,
+        maxStep: _y,
+        ...got
+      } = await store.history.buckets(r, { key: k, buckets, minStep: 0, maxStep: last })
+      expect(got).toEqual(
+        m4(
+          pts.map((x) => x.step),
+          pts.map((x) => x[k]!),
+          0,
+          last,
+          buckets,
+        ),
+      )
     }
     const summary = (await store.runs.get(r))!.summary
     if (pts.length > 0) expect(summary[k]).toEqual(pts[pts.length - 1]![k])
@@ -116,12 +152,15 @@ for (const dialect of DIALECTS) {
         fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 10 }), async (ops) => {
           const { store, cleanup } = dialect.open()
           try {
-            const model = new Map<string, ModelRun>([['root', { rows: [], minNext: 0, seq: 0, archives: [] }]])
+            const model = new Map<string, ModelRun>([
+              ['root', { rows: [], minNext: 0, seq: 0, archives: [] }],
+            ])
             await store.runs.create(runInput('root'))
             for (const o of ops) await apply(store, model, o)
             for (const [id, run] of model) {
               await check(store, ref(id), run.rows)
-              for (let i = 0; i < run.archives.length; i++) await check(store, { ...ref(id), archive: i }, run.archives[i]!)
+              for (let i = 0; i < run.archives.length; i++)
+                await check(store, { ...ref(id), archive: i }, run.archives[i]!)
             }
           } finally {
             await cleanup()

@@ -17,9 +17,17 @@ for (const dialect of DIALECTS) {
 
     it('forks: shares the parent up to the fork step, then its own rows (seed example)', async () => {
       await store.runs.create(runInput('run1'))
-      await logRows(store, ref('run1'), rowsOf(range(0, 299), (i) => i))
+      await logRows(
+        store,
+        ref('run1'),
+        rowsOf(range(0, 299), (i) => i),
+      )
       const fork = await store.runs.fork(ref('run1'), 200, runInput('run2', { now: NOW + 1 }))
-      expect(fork).toMatchObject({ forkedFrom: { runId: 'run1', step: 200 }, lastStep: 200, summary: { metric: 200, _step: 200 } })
+      expect(fork).toMatchObject({
+        forkedFrom: { runId: 'run1', step: 200 },
+        lastStep: 200,
+        summary: { metric: 200, _step: 200 },
+      })
       const own = (i: number) => (i < 250 ? i : i + 2 * Math.sin(i / 3))
       await logRows(store, ref('run2'), rowsOf(range(201, 300), own))
       const s = await seriesOf(store, ref('run2'), 'metric')
@@ -41,7 +49,14 @@ for (const dialect of DIALECTS) {
       await store.runs.create(runInput('a'))
       await store.history.ingest(
         ref('a'),
-        { writerId: 'm', seq: 1, metrics: [{ name: 'loss', summary: ['min', 'max', 'mean', 'first', 'last'] }, { name: 'val/*', summary: ['best'], goal: 'maximize' }] },
+        {
+          writerId: 'm',
+          seq: 1,
+          metrics: [
+            { name: 'loss', summary: ['min', 'max', 'mean', 'first', 'last'] },
+            { name: 'val/*', summary: ['best'], goal: 'maximize' },
+          ],
+        },
         NOW,
       )
       const loss = (s: number) => Math.abs(s - 40)
@@ -59,56 +74,118 @@ for (const dialect of DIALECTS) {
         _step: 30,
       })
       await logRows(store, ref('b'), [{ step: 31, loss: 0, 'val/acc': 99 }])
-      expect((await store.runs.get(ref('b')))?.summary).toMatchObject({ loss: { min: 0, last: 0 }, 'val/acc': { best: 99 } })
+      expect((await store.runs.get(ref('b')))?.summary).toMatchObject({
+        loss: { min: 0, last: 0 },
+        'val/acc': { best: 99 },
+      })
     })
 
     it('rewinds: archives the old run, truncates the live view, keeps config (seed example)', async () => {
       await store.runs.create(runInput('r', { config: { lr: 1 } }))
-      await logRows(store, ref('r'), rowsOf(range(0, 999), (i) => i * 2))
-      await store.history.ingest(ref('r'), { writerId: 'x', seq: 1, exit: { state: 'finished', exitCode: 0 } }, NOW)
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf(range(0, 999), (i) => i * 2),
+      )
+      await store.history.ingest(
+        ref('r'),
+        { writerId: 'x', seq: 1, exit: { state: 'finished', exitCode: 0 } },
+        NOW,
+      )
       const live = await store.runs.rewind(ref('r'), 500, NOW + 10)
-      expect(live).toMatchObject({ runId: 'r', state: 'running', lastStep: 500, config: { lr: 1 }, summary: { metric: 1000 } })
-      await logRows(store, ref('r'), rowsOf(range(501, 600), (i) => -i))
+      expect(live).toMatchObject({
+        runId: 'r',
+        state: 'running',
+        lastStep: 500,
+        config: { lr: 1 },
+        summary: { metric: 1000 },
+      })
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf(range(501, 600), (i) => -i),
+      )
       const s = await seriesOf(store, ref('r'), 'metric')
       expect(s.steps).toEqual(range(0, 600))
       expect(s.values).toEqual([...range(0, 500).map((i) => i * 2), ...range(501, 600).map((i) => -i)])
       const [archive] = await store.runs.archives(ref('r'))
-      expect(archive).toMatchObject({ runId: 'r', archivedFrom: live.pk, lastStep: 999, state: 'finished', summary: { metric: 1998 } })
+      expect(archive).toMatchObject({
+        runId: 'r',
+        archivedFrom: live.pk,
+        lastStep: 999,
+        state: 'finished',
+        summary: { metric: 1998 },
+      })
       expect(await store.runs.getByPk(archive!.pk)).toMatchObject({ lastStep: 999 })
       expect((await seriesOf(store, { ...ref('r'), archive: 0 }, 'metric')).steps).toEqual(range(0, 999))
-      expect((await store.runs.lineage(ref('r'))).rewinds).toEqual([{ archiveIndex: 0, step: 500, at: NOW + 10, lastStep: 999 }])
+      expect((await store.runs.lineage(ref('r'))).rewinds).toEqual([
+        { archiveIndex: 0, step: 500, at: NOW + 10, lastStep: 999 },
+      ])
       // Listing hides archives unless asked.
       expect((await store.runs.list({ entity: 'e', project: 'p', limit: 10, offset: 0 })).total).toBe(1)
-      expect((await store.runs.list({ entity: 'e', project: 'p', limit: 10, offset: 0, includeArchived: true })).total).toBe(2)
+      expect(
+        (await store.runs.list({ entity: 'e', project: 'p', limit: 10, offset: 0, includeArchived: true }))
+          .total,
+      ).toBe(2)
     })
 
     it('rewinds twice, forks the rewound run and forks an archive', async () => {
       await store.runs.create(runInput('r'))
-      await logRows(store, ref('r'), rowsOf(range(0, 999), (i) => i))
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf(range(0, 999), (i) => i),
+      )
       await store.runs.rewind(ref('r'), 500, NOW)
-      await logRows(store, ref('r'), rowsOf(range(501, 700), (i) => 10_000 + i))
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf(range(501, 700), (i) => 10_000 + i),
+      )
       await store.runs.rewind(ref('r'), 300, NOW + 1)
-      await logRows(store, ref('r'), rowsOf(range(301, 350), (i) => 20_000 + i))
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf(range(301, 350), (i) => 20_000 + i),
+      )
       const live = await seriesOf(store, ref('r'), 'metric')
       expect(live.values).toEqual([...range(0, 300), ...range(301, 350).map((i) => 20_000 + i)])
       const a0 = await seriesOf(store, { ...ref('r'), archive: 0 }, 'metric')
       expect(a0.values).toEqual(range(0, 999))
       const a1 = await seriesOf(store, { ...ref('r'), archive: 1 }, 'metric')
       expect(a1.values).toEqual([...range(0, 500), ...range(501, 700).map((i) => 10_000 + i)])
-      expect((await store.runs.lineage(ref('r'))).rewinds.map((r) => [r.archiveIndex, r.step, r.lastStep])).toEqual([
+      expect(
+        (await store.runs.lineage(ref('r'))).rewinds.map((r) => [r.archiveIndex, r.step, r.lastStep]),
+      ).toEqual([
         [0, 500, 999],
         [1, 300, 700],
       ])
 
       await store.runs.fork(ref('r'), 320, runInput('f1'))
-      await logRows(store, ref('f1'), rowsOf([321, 322], (i) => -i))
-      expect((await seriesOf(store, ref('f1'), 'metric')).values).toEqual([...range(0, 300), ...range(301, 320).map((i) => 20_000 + i), -321, -322])
+      await logRows(
+        store,
+        ref('f1'),
+        rowsOf([321, 322], (i) => -i),
+      )
+      expect((await seriesOf(store, ref('f1'), 'metric')).values).toEqual([
+        ...range(0, 300),
+        ...range(301, 320).map((i) => 20_000 + i),
+        -321,
+        -322,
+      ])
 
       await store.runs.fork({ ...ref('r'), archive: 1 }, 600, runInput('f2'))
-      expect((await seriesOf(store, ref('f2'), 'metric')).values).toEqual([...range(0, 500), ...range(501, 600).map((i) => 10_000 + i)])
+      expect((await seriesOf(store, ref('f2'), 'metric')).values).toEqual([
+        ...range(0, 500),
+        ...range(501, 600).map((i) => 10_000 + i),
+      ])
 
       await store.runs.fork(ref('f1'), 321, runInput('f3'))
-      await logRows(store, ref('f3'), rowsOf([400], () => 4))
+      await logRows(
+        store,
+        ref('f3'),
+        rowsOf([400], () => 4),
+      )
       const f3 = await store.history.read(ref('f3'), { minStep: 300 })
       expect(f3.steps).toEqual([300, ...range(301, 321), 400])
       expect(f3.sourceRunIds).toEqual(['r', ...range(301, 320).map(() => 'r'), 'f1', 'f3'])
@@ -120,14 +197,20 @@ for (const dialect of DIALECTS) {
 
     it('forks at the first and the last step, and at a step between sparse rows', async () => {
       await store.runs.create(runInput('r'))
-      await logRows(store, ref('r'), rowsOf([0, 5, 10], (i) => i))
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf([0, 5, 10], (i) => i),
+      )
       expect((await store.runs.fork(ref('r'), 0, runInput('first'))).lastStep).toBe(0)
       expect((await seriesOf(store, ref('first'), 'metric')).steps).toEqual([0])
       expect((await store.runs.fork(ref('r'), 10, runInput('last'))).lastStep).toBe(10)
       const mid = await store.runs.fork(ref('r'), 7, runInput('mid'))
       expect(mid.lastStep).toBe(5)
       // The fork's own rows start after the fork step, not after the last kept row.
-      await expect(store.history.ingest(ref('mid'), batchOf('w', 1, [{ step: 7, metric: 1 }]), NOW)).rejects.toMatchObject({
+      await expect(
+        store.history.ingest(ref('mid'), batchOf('w', 1, [{ step: 7, metric: 1 }]), NOW),
+      ).rejects.toMatchObject({
         code: 'INVALID_STEP',
       })
       await store.history.ingest(ref('mid'), batchOf('w', 1, [{ step: 8, metric: 1 }]), NOW)
@@ -136,32 +219,68 @@ for (const dialect of DIALECTS) {
 
     it('refuses bad fork and rewind requests and changes nothing', async () => {
       await store.runs.create(runInput('r'))
-      await logRows(store, ref('r'), rowsOf(range(0, 9), (i) => i))
-      const before = await store.runs.list({ entity: 'e', project: 'p', limit: 100, offset: 0, includeArchived: true })
-      await expect(store.runs.fork(ref('r'), 10, runInput('x'))).rejects.toMatchObject({ code: 'INVALID_STEP' })
-      await expect(store.runs.fork(ref('r'), -1, runInput('x'))).rejects.toMatchObject({ code: 'INVALID_STEP' })
-      await expect(store.runs.fork(ref('r'), NaN, runInput('x'))).rejects.toMatchObject({ code: 'INVALID_STEP' })
-      await expect(store.runs.fork(ref('nope'), 1, runInput('x'))).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
-      await expect(store.runs.fork(ref('r'), 1, runInput('r'))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf(range(0, 9), (i) => i),
+      )
+      const before = await store.runs.list({
+        entity: 'e',
+        project: 'p',
+        limit: 100,
+        offset: 0,
+        includeArchived: true,
+      })
+      await expect(store.runs.fork(ref('r'), 10, runInput('x'))).rejects.toMatchObject({
+        code: 'INVALID_STEP',
+      })
+      await expect(store.runs.fork(ref('r'), -1, runInput('x'))).rejects.toMatchObject({
+        code: 'INVALID_STEP',
+      })
+      await expect(store.runs.fork(ref('r'), NaN, runInput('x'))).rejects.toMatchObject({
+        code: 'INVALID_STEP',
+      })
+      await expect(store.runs.fork(ref('nope'), 1, runInput('x'))).rejects.toMatchObject({
+        code: 'RUN_NOT_FOUND',
+      })
+      await expect(store.runs.fork(ref('r'), 1, runInput('r'))).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      })
       await expect(store.runs.rewind(ref('r'), 10, NOW)).rejects.toMatchObject({ code: 'INVALID_STEP' })
       await expect(store.runs.rewind(ref('nope'), 1, NOW)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
       await store.runs.create(runInput('empty'))
-      await expect(store.runs.fork(ref('empty'), 0, runInput('x'))).rejects.toMatchObject({ code: 'INVALID_STEP' })
-      const after = await store.runs.list({ entity: 'e', project: 'p', limit: 100, offset: 0, includeArchived: true })
+      await expect(store.runs.fork(ref('empty'), 0, runInput('x'))).rejects.toMatchObject({
+        code: 'INVALID_STEP',
+      })
+      const after = await store.runs.list({
+        entity: 'e',
+        project: 'p',
+        limit: 100,
+        offset: 0,
+        includeArchived: true,
+      })
       expect(after.total).toBe(before.total + 1)
       expect((await store.runs.get(ref('r')))?.view).toHaveLength(1)
     })
 
     it('keeps archived runs read-only', async () => {
       await store.runs.create(runInput('r'))
-      await logRows(store, ref('r'), rowsOf(range(0, 9), (i) => i))
+      await logRows(
+        store,
+        ref('r'),
+        rowsOf(range(0, 9), (i) => i),
+      )
       await store.runs.rewind(ref('r'), 5, NOW)
       const archived = { ...ref('r'), archive: 0 }
-      await expect(store.history.ingest(archived, batchOf('z', 1, [{ step: 100, metric: 1 }]), NOW)).rejects.toMatchObject({
+      await expect(
+        store.history.ingest(archived, batchOf('z', 1, [{ step: 100, metric: 1 }]), NOW),
+      ).rejects.toMatchObject({
         code: 'RUN_ARCHIVED',
       })
       await expect(store.runs.patch(archived, { notes: 'x' })).rejects.toMatchObject({ code: 'RUN_ARCHIVED' })
-      await expect(store.runs.setState(archived, { state: 'killed' })).rejects.toMatchObject({ code: 'RUN_ARCHIVED' })
+      await expect(store.runs.setState(archived, { state: 'killed' })).rejects.toMatchObject({
+        code: 'RUN_ARCHIVED',
+      })
       await expect(store.runs.rewind(archived, 1, NOW)).rejects.toMatchObject({ code: 'RUN_ARCHIVED' })
       expect((await store.runs.get(archived))?.archivedFrom).not.toBeNull()
     })
@@ -170,35 +289,72 @@ for (const dialect of DIALECTS) {
       await store.runs.create(runInput('r'))
       await store.history.ingest(
         ref('r'),
-        { ...batchOf('w', 1, rowsOf(range(0, 9), (i) => i)), console: [{ t: 1, stream: 'stdout', line: 'early' }], system: [{ t: 1, values: { cpu: 1 } }] },
+        {
+          ...batchOf(
+            'w',
+            1,
+            rowsOf(range(0, 9), (i) => i),
+          ),
+          console: [{ t: 1, stream: 'stdout', line: 'early' }],
+          system: [{ t: 1, values: { cpu: 1 } }],
+        },
         NOW,
       )
       await store.history.ingest(
         ref('r'),
-        { ...batchOf('w', 2, rowsOf(range(10, 19), (i) => i)), console: [{ t: 2, stream: 'stderr', line: 'late' }], system: [{ t: 2, values: { cpu: 2 } }] },
+        {
+          ...batchOf(
+            'w',
+            2,
+            rowsOf(range(10, 19), (i) => i),
+          ),
+          console: [{ t: 2, stream: 'stderr', line: 'late' }],
+          system: [{ t: 2, values: { cpu: 2 } }],
+        },
         NOW,
       )
       await store.runs.rewind(ref('r'), 12, NOW)
-      await store.history.ingest(ref('r'), { writerId: 'w2', seq: 1, console: [{ t: 3, stream: 'stdout', line: 'new' }] }, NOW)
+      await store.history.ingest(
+        ref('r'),
+        { writerId: 'w2', seq: 1, console: [{ t: 3, stream: 'stdout', line: 'new' }] },
+        NOW,
+      )
       expect((await store.runs.console(ref('r'), 10)).map((l) => l.line)).toEqual(['early', 'new'])
       expect((await store.runs.system(ref('r'), 10)).map((s) => s.t)).toEqual([1])
-      expect((await store.runs.console({ ...ref('r'), archive: 0 }, 10)).map((l) => l.line)).toEqual(['early', 'late'])
+      expect((await store.runs.console({ ...ref('r'), archive: 0 }, 10)).map((l) => l.line)).toEqual([
+        'early',
+        'late',
+      ])
       expect((await store.runs.console({ ...ref('r'), archive: 0 }, 1)).map((l) => l.line)).toEqual(['late'])
     })
 
     it('finds fork points by a monotonic step metric', async () => {
       await store.runs.create(runInput('r'))
-      await logRows(store, ref('r'), range(0, 99).map((step) => ({ step, tokens: step * 1000, loss: Math.sin(step) })))
+      await logRows(
+        store,
+        ref('r'),
+        range(0, 99).map((step) => ({ step, tokens: step * 1000, loss: Math.sin(step) })),
+      )
       expect(await store.history.stepForMetricValue(ref('r'), 'tokens', 42_500)).toBe(42)
       expect(await store.history.stepForMetricValue(ref('r'), 'tokens', 1e9)).toBe(99)
-      await expect(store.history.stepForMetricValue(ref('r'), 'loss', 0)).rejects.toMatchObject({ code: 'STEP_NOT_MONOTONIC' })
-      await expect(store.history.stepForMetricValue(ref('r'), 'tokens', -1)).rejects.toMatchObject({ code: 'INVALID_STEP' })
-      await expect(store.history.stepForMetricValue(ref('r'), 'nope', 1)).rejects.toMatchObject({ code: 'INVALID_LINEAGE_SPEC' })
+      await expect(store.history.stepForMetricValue(ref('r'), 'loss', 0)).rejects.toMatchObject({
+        code: 'STEP_NOT_MONOTONIC',
+      })
+      await expect(store.history.stepForMetricValue(ref('r'), 'tokens', -1)).rejects.toMatchObject({
+        code: 'INVALID_STEP',
+      })
+      await expect(store.history.stepForMetricValue(ref('r'), 'nope', 1)).rejects.toMatchObject({
+        code: 'INVALID_LINEAGE_SPEC',
+      })
     })
 
     it('deletes a parent that has forks: the forks keep reading the shared history', async () => {
       await store.runs.create(runInput('p1'))
-      await logRows(store, ref('p1'), rowsOf(range(0, 5000), (i) => i))
+      await logRows(
+        store,
+        ref('p1'),
+        rowsOf(range(0, 5000), (i) => i),
+      )
       await store.runs.fork(ref('p1'), 2500, runInput('c1'))
       await store.runs.rewind(ref('p1'), 100, NOW)
       await store.runs.delete(ref('p1'))
@@ -207,7 +363,10 @@ for (const dialect of DIALECTS) {
       expect(c.values).toEqual(range(0, 2500))
       expect((await store.history.read(ref('c1'), { limit: 1 })).sourceRunIds).toEqual(['p1'])
       await store.runs.delete(ref('c1'))
-      expect((await store.runs.list({ entity: 'e', project: 'p', limit: 10, offset: 0, includeArchived: true })).total).toBe(0)
+      expect(
+        (await store.runs.list({ entity: 'e', project: 'p', limit: 10, offset: 0, includeArchived: true }))
+          .total,
+      ).toBe(0)
       // The id is free again and the new run starts empty.
       await store.runs.create(runInput('p1'))
       expect((await store.history.read(ref('p1'), {})).steps).toEqual([])

@@ -14,15 +14,32 @@ for (const dialect of DIALECTS) {
 
     it('creates runs with generated display names numbered per project', async () => {
       const a = await store.runs.create(runInput('a'))
-      const b = await store.runs.create(runInput('b', { displayName: 'mine', tags: ['x'], group: 'g', jobType: 'train', notes: 'n' }))
+      const b = await store.runs.create(
+        runInput('b', { displayName: 'mine', tags: ['x'], group: 'g', jobType: 'train', notes: 'n' }),
+      )
       await store.runs.delete(ref('a'))
       const c = await store.runs.create(runInput('c'))
       const other = await store.runs.create(runInput('a', { project: 'q' }))
       expect(a.displayName).toMatch(/^[a-z]+-[a-z]+-1$/)
-      expect(b).toMatchObject({ displayName: 'mine', tags: ['x'], group: 'g', jobType: 'train', notes: 'n', state: 'running' })
+      expect(b).toMatchObject({
+        displayName: 'mine',
+        tags: ['x'],
+        group: 'g',
+        jobType: 'train',
+        notes: 'n',
+        state: 'running',
+      })
       expect(c.displayName).toMatch(/-3$/)
       expect(other.displayName).toMatch(/-1$/)
-      expect(a).toMatchObject({ entity: 'e', project: 'p', runId: 'a', lastStep: null, summary: {}, config: {}, archivedFrom: null })
+      expect(a).toMatchObject({
+        entity: 'e',
+        project: 'p',
+        runId: 'a',
+        lastStep: null,
+        summary: {},
+        config: {},
+        archivedFrom: null,
+      })
       expect(a.view).toEqual([{ segmentId: a.view[0]!.segmentId, fromStep: 0, toStep: null }])
       await expect(store.runs.create(runInput('b'))).rejects.toMatchObject({ code: 'RUN_EXISTS' })
       await expect(store.runs.create(runInput('bad/id'))).rejects.toMatchObject({ code: 'INVALID_RUN_ID' })
@@ -34,26 +51,43 @@ for (const dialect of DIALECTS) {
       await store.runs.create(runInput('a', { config: { lr: 1, nested: { x: NaN } } }))
       const p = await store.runs.patch(ref('a'), { name: 'new', tags: ['t'], group: null })
       expect(p).toMatchObject({ displayName: 'new', tags: ['t'], group: null, notes: '' })
-      const s = await store.runs.setState(ref('a'), { state: 'killed', exitCode: 1, finishedAt: 5, stopRequested: true })
+      const s = await store.runs.setState(ref('a'), {
+        state: 'killed',
+        exitCode: 1,
+        finishedAt: 5,
+        stopRequested: true,
+      })
       expect(s).toMatchObject({ state: 'killed', exitCode: 1, finishedAt: 5, stopRequested: true })
       const again = await store.runs.setState(ref('a'), { heartbeatAt: 9 })
       expect(again).toMatchObject({ state: 'killed', exitCode: 1, heartbeatAt: 9 })
       const c = await store.runs.mergeConfig(ref('a'), { bs: 2 })
       expect(c.config).toEqual({ lr: 1, nested: { x: NaN }, bs: 2 })
-      await expect(store.runs.patch(ref('nope'), { notes: 'x' })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
+      await expect(store.runs.patch(ref('nope'), { notes: 'x' })).rejects.toMatchObject({
+        code: 'RUN_NOT_FOUND',
+      })
     })
 
     it('lists with filters, sorting by any field path and pagination', async () => {
       for (let i = 0; i < 12; i++) {
         await store.runs.create(
-          runInput(`r${i}`, { now: NOW + i, config: { lr: i / 10, arch: i % 2 ? 'cnn' : 'mlp' }, tags: i % 3 === 0 ? ['best'] : [] }),
+          runInput(`r${i}`, {
+            now: NOW + i,
+            config: { lr: i / 10, arch: i % 2 ? 'cnn' : 'mlp' },
+            tags: i % 3 === 0 ? ['best'] : [],
+          }),
         )
         if (i % 4 !== 3) await logRows(store, ref(`r${i}`), [{ step: 0, loss: 100 - i * 7 }])
       }
       const all = await store.runs.list({ entity: 'e', project: 'p', limit: 5, offset: 0 })
       expect(all.total).toBe(12)
       expect(all.runs.map((r) => r.runId)).toEqual(['r11', 'r10', 'r9', 'r8', 'r7'])
-      const page2 = await store.runs.list({ entity: 'e', project: 'p', limit: 5, offset: 10, order: 'createdAt' })
+      const page2 = await store.runs.list({
+        entity: 'e',
+        project: 'p',
+        limit: 5,
+        offset: 10,
+        order: 'createdAt',
+      })
       expect(page2.runs.map((r) => r.runId)).toEqual(['r10', 'r11'])
       const filtered = await store.runs.list({
         entity: 'e',
@@ -65,11 +99,25 @@ for (const dialect of DIALECTS) {
       })
       // r7 and r11 never logged a loss: missing values sort last, ties newest first.
       expect(filtered.runs.map((r) => r.runId)).toEqual(['r5', 'r9', 'r11', 'r7'])
-      const bySummary = await store.runs.list({ entity: 'e', project: 'p', order: 'summary.loss', limit: 3, offset: 0 })
+      const bySummary = await store.runs.list({
+        entity: 'e',
+        project: 'p',
+        order: 'summary.loss',
+        limit: 3,
+        offset: 0,
+      })
       expect(bySummary.runs.map((r) => r.runId)).toEqual(['r10', 'r9', 'r8'])
-      const tagged = await store.runs.list({ entity: 'e', project: 'p', filter: { $or: [{ tags: 'best' }, { name: { $regex: 'zzz' } }] }, limit: 10, offset: 0 })
+      const tagged = await store.runs.list({
+        entity: 'e',
+        project: 'p',
+        filter: { $or: [{ tags: 'best' }, { name: { $regex: 'zzz' } }] },
+        limit: 10,
+        offset: 0,
+      })
       expect(tagged.total).toBe(4)
-      await expect(store.runs.list({ entity: 'e', project: 'p', filter: { $bogus: 1 }, limit: 1, offset: 0 })).rejects.toMatchObject({
+      await expect(
+        store.runs.list({ entity: 'e', project: 'p', filter: { $bogus: 1 }, limit: 1, offset: 0 }),
+      ).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
       })
       expect((await store.runs.list({ entity: 'e', project: 'none', limit: 1, offset: 0 })).total).toBe(0)
@@ -80,7 +128,11 @@ for (const dialect of DIALECTS) {
       const id = await store.auth.createUser('admin', true, NOW)
       await store.auth.addApiKey(id, 'ab'.repeat(32), 'first', NOW)
       expect(await store.auth.countUsers()).toBe(1)
-      expect(await store.auth.findKeyOwner('ab'.repeat(32))).toEqual({ userId: id, username: 'admin', isAdmin: true })
+      expect(await store.auth.findKeyOwner('ab'.repeat(32))).toEqual({
+        userId: id,
+        username: 'admin',
+        isAdmin: true,
+      })
       expect(await store.auth.findKeyOwner('cd'.repeat(32))).toBeNull()
       await expect(store.auth.createUser('admin', false, NOW)).rejects.toThrow()
     })

@@ -44,7 +44,13 @@ for (const dialect of DIALECTS) {
       const mean = finite.reduce((a, b) => a + b) / finite.length
       expect((run?.summary.loss as { mean: number }).mean).toBeCloseTo(mean, 10)
       expect(run?.summary).toEqual({
-        loss: { min: Math.min(...finite), max: 10, mean: expect.any(Number), first: 10, last: rows[4999]!.loss },
+        loss: {
+          min: Math.min(...finite),
+          max: 10,
+          mean: expect.any(Number),
+          first: 10,
+          last: rows[4999]!.loss,
+        },
         'val/acc': { best: 100 },
         'val/loss': { best: 1 },
         plain: 9998,
@@ -53,12 +59,20 @@ for (const dialect of DIALECTS) {
         _runtime: 499.9,
         _timestamp: NOW / 1000 + 4999,
       })
-      await store.history.ingest(ref('r'), { writerId: 'm', seq: 2, summary: { plain: 'overridden', extra: [1, 2] } }, NOW)
+      await store.history.ingest(
+        ref('r'),
+        { writerId: 'm', seq: 2, summary: { plain: 'overridden', extra: [1, 2] } },
+        NOW,
+      )
       expect((await store.runs.get(ref('r')))?.summary).toMatchObject({ plain: 'overridden', extra: [1, 2] })
       await store.history.ingest(ref('r'), { writerId: 'm', seq: 3, summary: { plain: null } }, NOW)
       expect((await store.runs.get(ref('r')))?.summary).toMatchObject({ plain: 9998 })
       // A later definition changes the summary of data already logged.
-      await store.history.ingest(ref('r'), { writerId: 'm', seq: 4, metrics: [{ name: 'plain', summary: ['min'] }] }, NOW)
+      await store.history.ingest(
+        ref('r'),
+        { writerId: 'm', seq: 4, metrics: [{ name: 'plain', summary: ['min'] }] },
+        NOW,
+      )
       expect((await store.runs.get(ref('r')))?.summary).toMatchObject({ plain: { min: 0 } })
     })
 
@@ -67,7 +81,11 @@ for (const dialect of DIALECTS) {
         { step: 0, x: Infinity, y: 1 },
         { step: 1, x: NaN, y: -Infinity },
       ])
-      await store.history.ingest(ref('r'), { writerId: 'v', seq: 1, values: [{ step: 2, key: 'y', value: 'text' }] }, NOW)
+      await store.history.ingest(
+        ref('r'),
+        { writerId: 'v', seq: 1, values: [{ step: 2, key: 'y', value: 'text' }] },
+        NOW,
+      )
       const run = await store.runs.get(ref('r'))
       expect(run?.summary.x).toBeNaN()
       expect(run?.summary.y).toBe('text')

@@ -17,8 +17,17 @@ const RESERVED = new Set(['_step', ROW_KEY, RUNTIME_KEY])
 export function decodeHistory(history: ColumnarHistory, minStep: number): BatchSeries[] {
   const { steps, runtime, timestamp, columns } = history
   const n = Array.isArray(steps) ? steps.length : -1
-  if (n < 0 || !Array.isArray(runtime) || !Array.isArray(timestamp) || runtime.length !== n || timestamp.length !== n) {
-    throw new StemmaError('VALIDATION_FAILED', 'history.steps, runtime and timestamp must be lists of the same length.')
+  if (
+    n < 0 ||
+    !Array.isArray(runtime) ||
+    !Array.isArray(timestamp) ||
+    runtime.length !== n ||
+    timestamp.length !== n
+  ) {
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      'history.steps, runtime and timestamp must be lists of the same length.',
+    )
   }
   const stepArr = new Float64Array(n)
   let prev = minStep - 1
@@ -44,9 +53,13 @@ export function decodeHistory(history: ColumnarHistory, minStep: number): BatchS
     { key: ROW_KEY, steps: stepArr, values: decodeColumn(ROW_KEY, timestamp, n) },
   ]
   for (const [key, column] of Object.entries(columns ?? {})) {
-    if (key === '' || RESERVED.has(key)) throw new StemmaError('VALIDATION_FAILED', `history key ${JSON.stringify(key)} is reserved.`)
+    if (key === '' || RESERVED.has(key))
+      throw new StemmaError('VALIDATION_FAILED', `history key ${JSON.stringify(key)} is reserved.`)
     if (!Array.isArray(column) || column.length !== n) {
-      throw new StemmaError('VALIDATION_FAILED', `history column ${JSON.stringify(key)} must have one entry per step.`)
+      throw new StemmaError(
+        'VALIDATION_FAILED',
+        `history column ${JSON.stringify(key)} must have one entry per step.`,
+      )
     }
     let present = 0
     for (let i = 0; i < n; i++) if (column[i] !== null) present++
@@ -59,7 +72,10 @@ export function decodeHistory(history: ColumnarHistory, minStep: number): BatchS
       if (raw === null) continue
       const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : decodeNumber(raw)
       if (v === undefined) {
-        throw new StemmaError('VALIDATION_FAILED', `history column ${JSON.stringify(key)} holds a non-number at step ${stepArr[i]}.`)
+        throw new StemmaError(
+          'VALIDATION_FAILED',
+          `history column ${JSON.stringify(key)} holds a non-number at step ${stepArr[i]}.`,
+        )
       }
       if (ks !== stepArr) ks[j] = stepArr[i]!
       vs[j++] = v

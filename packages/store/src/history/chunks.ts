@@ -46,13 +46,19 @@ export class ChunkStore {
   constructor(private readonly db: Db) {}
 
   seriesId(segmentId: number, key: string): number | undefined {
-    return this.db.get<{ id: number }>('SELECT id FROM series WHERE segment_id = ? AND key = ?', segmentId, key)?.id
+    return this.db.get<{ id: number }>(
+      'SELECT id FROM series WHERE segment_id = ? AND key = ?',
+      segmentId,
+      key,
+    )?.id
   }
 
   ensureSeries(segmentId: number, key: string): number {
     const found = this.seriesId(segmentId, key)
     if (found !== undefined) return found
-    return Number(this.db.run('INSERT INTO series (segment_id, key) VALUES (?, ?)', segmentId, key).lastInsertRowid)
+    return Number(
+      this.db.run('INSERT INTO series (segment_id, key) VALUES (?, ?)', segmentId, key).lastInsertRowid,
+    )
   }
 
   /** Keys with series in a segment. */

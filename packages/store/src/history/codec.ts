@@ -12,7 +12,8 @@ export const LOD_BLOCK = 64
 /** firstStep, lastStep, first, min, max, last, count, byte offset of the block's second step delta. */
 export const LOD_FIELDS = 8
 
-if (endianness() !== 'LE') throw new Error('@stemma/store stores float64 little-endian and needs a little-endian host.')
+if (endianness() !== 'LE')
+  throw new Error('@stemma/store stores float64 little-endian and needs a little-endian host.')
 
 export interface EncodedChunk {
   stats: SeriesStats
@@ -27,7 +28,12 @@ export interface Points {
 }
 
 /** Encodes points [from, to) of a series; steps must be strictly increasing integers. */
-export function encodeChunk(steps: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): EncodedChunk {
+export function encodeChunk(
+  steps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  from: number,
+  to: number,
+): EncodedChunk {
   const count = to - from
   const stats = emptyStats()
   const vals = new Float64Array(count)
@@ -49,7 +55,8 @@ export function encodeChunk(steps: ArrayLike<number>, values: ArrayLike<number>,
       }
       stepBytes[p++] = d
     }
-    if (lod && i % LOD_BLOCK === 0) fillLodBlock(lod, i / LOD_BLOCK, steps, vals, from, i, Math.min(count, i + LOD_BLOCK), p)
+    if (lod && i % LOD_BLOCK === 0)
+      fillLodBlock(lod, i / LOD_BLOCK, steps, vals, from, i, Math.min(count, i + LOD_BLOCK), p)
   }
   return {
     stats,
@@ -131,7 +138,10 @@ export function decodeSteps(
 }
 
 /** The block's step offset in `decodeSteps` terms: deltas start at the point after the block's first. */
-export function lodBlockStart(lod: Float64Array, block: number): { firstStep: number; count: number; byteOffset: number } {
+export function lodBlockStart(
+  lod: Float64Array,
+  block: number,
+): { firstStep: number; count: number; byteOffset: number } {
   const o = block * LOD_FIELDS
   return { firstStep: lod[o]!, count: lod[o + 6]!, byteOffset: lod[o + 7]! }
 }

@@ -52,7 +52,8 @@ export class SqlHistoryRepository implements HistoryRepository {
     for (const [key, s] of stats.load(row.pk)) {
       if (!HIDDEN_KEYS.has(key)) out.push({ key, kind: 'scalar', count: s.count })
     }
-    for (const [key, count] of viewValueCounts(db, loadView(db, row.pk))) out.push({ key, kind: 'value', count })
+    for (const [key, count] of viewValueCounts(db, loadView(db, row.pk)))
+      out.push({ key, kind: 'value', count })
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.kind < b.kind ? -1 : 1))
   }
 

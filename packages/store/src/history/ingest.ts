@@ -17,13 +17,22 @@ export function ingestBatch(ctx: StoreContext, ref: RunRef, batch: IngestBatch, 
   const { db } = ctx
   return db.tx(() => {
     const row = requireWritable(db, ref)
-    if (typeof batch.writerId !== 'string' || batch.writerId === '' || !Number.isSafeInteger(batch.seq) || batch.seq < 1) {
+    if (
+      typeof batch.writerId !== 'string' ||
+      batch.writerId === '' ||
+      !Number.isSafeInteger(batch.seq) ||
+      batch.seq < 1
+    ) {
       throw new StemmaError('VALIDATION_FAILED', 'A batch needs a non-empty writerId and an integer seq ≥ 1.')
     }
     const committed =
-      db.get<{ seq: number }>('SELECT seq FROM ingest_cursors WHERE run_pk = ? AND writer_id = ?', row.pk, batch.writerId)
-        ?.seq ?? 0
-    if (batch.seq <= committed) return { committedSeq: committed, duplicate: true, run: toRecord(row, loadView(db, row.pk)) }
+      db.get<{ seq: number }>(
+        'SELECT seq FROM ingest_cursors WHERE run_pk = ? AND writer_id = ?',
+        row.pk,
+        batch.writerId,
+      )?.seq ?? 0
+    if (batch.seq <= committed)
+      return { committedSeq: committed, duplicate: true, run: toRecord(row, loadView(db, row.pk)) }
     if (batch.seq > committed + 1) {
       throw new StemmaError(
         'SEQUENCE_GAP',
@@ -39,7 +48,11 @@ export function ingestBatch(ctx: StoreContext, ref: RunRef, batch: IngestBatch, 
       batch.writerId,
       batch.seq,
     )
-    return { committedSeq: batch.seq, duplicate: false, run: toRecord(rowByPk(db, row.pk)!, loadView(db, row.pk)) }
+    return {
+      committedSeq: batch.seq,
+      duplicate: false,
+      run: toRecord(rowByPk(db, row.pk)!, loadView(db, row.pk)),
+    }
   })
 }
 
@@ -53,9 +66,13 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
   const values = batch.values ?? []
   for (const v of values) {
     if (!Number.isSafeInteger(v.step) || v.step < minStep || typeof v.key !== 'string' || v.key === '') {
-      throw new StemmaError('INVALID_STEP', `value ${JSON.stringify(v.key)} at step ${v.step} is not after the run's last step.`, {
-        minStep,
-      })
+      throw new StemmaError(
+        'INVALID_STEP',
+        `value ${JSON.stringify(v.key)} at step ${v.step} is not after the run's last step.`,
+        {
+          minStep,
+        },
+      )
     }
   }
 
@@ -86,8 +103,12 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
     summaryDirty = true
   }
 
-  const config = batch.config ? { ...fromJson<Record<string, unknown>>(row.config), ...batch.config } : undefined
-  const metadata = batch.metadata ? { ...fromJson<Record<string, unknown>>(row.metadata), ...batch.metadata } : undefined
+  const config = batch.config
+    ? { ...fromJson<Record<string, unknown>>(row.config), ...batch.config }
+    : undefined
+  const metadata = batch.metadata
+    ? { ...fromJson<Record<string, unknown>>(row.metadata), ...batch.metadata }
+    : undefined
   let overrides = fromJson<Record<string, unknown>>(row.summary_overrides)
   if (batch.summary) {
     overrides = { ...overrides }

@@ -23,7 +23,14 @@ export function readView(
   scalarKeys: readonly string[],
   valueKeys: ReadonlySet<string> | undefined,
 ): HistoryRows {
-  const out: HistoryRows = { steps: [], runtime: [], timestamp: [], columns: {}, values: [], sourceRunIds: [] }
+  const out: HistoryRows = {
+    steps: [],
+    runtime: [],
+    timestamp: [],
+    columns: {},
+    values: [],
+    sourceRunIds: [],
+  }
   const limit = query.limit ?? Infinity
   const ranges: PartRange[] = []
   for (const r of partRanges(view, query.minStep ?? 0, query.maxStep ?? Infinity)) {
@@ -51,7 +58,12 @@ export function readView(
 }
 
 /** One key's values aligned to the row steps, null where a row lacks the key. */
-function fillColumn(chunks: ChunkStore, ranges: readonly PartRange[], key: string, steps: number[]): (number | null)[] {
+function fillColumn(
+  chunks: ChunkStore,
+  ranges: readonly PartRange[],
+  key: string,
+  steps: number[],
+): (number | null)[] {
   const column: (number | null)[] = new Array<number | null>(steps.length).fill(null)
   let j = 0
   for (const r of ranges) {
@@ -68,7 +80,11 @@ function fillColumn(chunks: ChunkStore, ranges: readonly PartRange[], key: strin
   return column
 }
 
-function readValues(db: Db, ranges: readonly PartRange[], keys: ReadonlySet<string> | undefined): LoggedValue[] {
+function readValues(
+  db: Db,
+  ranges: readonly PartRange[],
+  keys: ReadonlySet<string> | undefined,
+): LoggedValue[] {
   const out: LoggedValue[] = []
   for (const r of ranges) {
     const rows = db.all<{ key: string; step: number; json: string }>(

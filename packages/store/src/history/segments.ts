@@ -14,7 +14,8 @@ export class Segments {
   runIdOf(segmentId: number): string {
     let id = this.runIds.get(segmentId)
     if (id === undefined) {
-      id = this.db.get<{ run_id: string }>('SELECT run_id FROM segments WHERE id = ?', segmentId)?.run_id ?? ''
+      id =
+        this.db.get<{ run_id: string }>('SELECT run_id FROM segments WHERE id = ?', segmentId)?.run_id ?? ''
       this.runIds.set(segmentId, id)
     }
     return id

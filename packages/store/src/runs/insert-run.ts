@@ -21,8 +21,13 @@ export interface NewRunExtras {
 
 /** Entities and projects exist implicitly: the first run in one creates it. */
 function ensureProject(ctx: StoreContext, entity: string, project: string): number {
-  ctx.db.run('INSERT INTO projects (entity, name) VALUES (?, ?) ON CONFLICT (entity, name) DO NOTHING', entity, project)
-  return ctx.db.get<{ id: number }>('SELECT id FROM projects WHERE entity = ? AND name = ?', entity, project)!.id
+  ctx.db.run(
+    'INSERT INTO projects (entity, name) VALUES (?, ?) ON CONFLICT (entity, name) DO NOTHING',
+    entity,
+    project,
+  )
+  return ctx.db.get<{ id: number }>('SELECT id FROM projects WHERE entity = ? AND name = ?', entity, project)!
+    .id
 }
 
 /** Inserts a live run with its own fresh segment; returns its pk. Call inside a transaction. */
@@ -32,9 +37,16 @@ export function insertRun(ctx: StoreContext, input: CreateRunInput, extras: NewR
   parseEntityOrProject('project', input.project)
   parseRunId(input.runId)
   const projectId = ensureProject(ctx, input.entity, input.project)
-  const exists = db.get('SELECT 1 AS x FROM runs WHERE project_id = ? AND run_id = ? AND archived_from IS NULL', projectId, input.runId)
+  const exists = db.get(
+    'SELECT 1 AS x FROM runs WHERE project_id = ? AND run_id = ? AND archived_from IS NULL',
+    projectId,
+    input.runId,
+  )
   if (exists) {
-    throw new StemmaError('RUN_EXISTS', `Run ${input.entity}/${input.project}/${input.runId} already exists; pick another id or resume it.`)
+    throw new StemmaError(
+      'RUN_EXISTS',
+      `Run ${input.entity}/${input.project}/${input.runId} already exists; pick another id or resume it.`,
+    )
   }
   db.run('UPDATE projects SET run_seq = run_seq + 1 WHERE id = ?', projectId)
   const seq = db.get<{ run_seq: number }>('SELECT run_seq FROM projects WHERE id = ?', projectId)!.run_seq

@@ -9,7 +9,10 @@ import { loadView, requireRow, requireWritable, saveView, type RunRow } from './
 
 function checkStep(row: RunRow, step: number): void {
   if (!Number.isSafeInteger(step) || step < 0) {
-    throw new StemmaError('INVALID_STEP', `The fork or rewind step must be a non-negative integer; got ${step}.`)
+    throw new StemmaError(
+      'INVALID_STEP',
+      `The fork or rewind step must be a non-negative integer; got ${step}.`,
+    )
   }
   if (row.last_step === null || step > row.last_step) {
     const last = row.last_step === null ? 'has no history yet' : `ends at step ${row.last_step}`
@@ -43,7 +46,10 @@ export function forkRun(ctx: StoreContext, source: RunRef, step: number, input: 
   return ctx.db.tx(() => {
     const src = requireRow(ctx.db, source)
     if (src.entity === input.entity && src.project === input.project && src.run_id === input.runId) {
-      throw new StemmaError('VALIDATION_FAILED', `A fork needs its own run id; ${input.runId} is the source run.`)
+      throw new StemmaError(
+        'VALIDATION_FAILED',
+        `A fork needs its own run id; ${input.runId} is the source run.`,
+      )
     }
     checkStep(src, step)
     const srcView = loadView(ctx.db, src.pk)
@@ -90,7 +96,13 @@ export function rewindRun(ctx: StoreContext, ref: RunRef, step: number, now: num
       now,
       live.pk,
     )
-    rebuildFrom(ctx, live.pk, clipView(oldView, step), fromJson(live.metrics), fromJson(live.summary_overrides))
+    rebuildFrom(
+      ctx,
+      live.pk,
+      clipView(oldView, step),
+      fromJson(live.metrics),
+      fromJson(live.summary_overrides),
+    )
     return live.pk
   })
 }
@@ -113,7 +125,15 @@ export function runLineage(ctx: StoreContext, ref: RunRef): Lineage {
       'SELECT archive_index, rewind_step, rewound_at, last_step FROM runs WHERE archived_from = ? ORDER BY archive_index',
       livePk,
     )
-    .map((r) => ({ archiveIndex: r.archive_index, step: r.rewind_step, at: r.rewound_at, lastStep: r.last_step }))
-  const parent = row.forked_from_run_id === null ? null : { runId: row.forked_from_run_id, step: row.forked_from_step ?? 0 }
+    .map((r) => ({
+      archiveIndex: r.archive_index,
+      step: r.rewind_step,
+      at: r.rewound_at,
+      lastStep: r.last_step,
+    }))
+  const parent =
+    row.forked_from_run_id === null
+      ? null
+      : { runId: row.forked_from_run_id, step: row.forked_from_step ?? 0 }
   return { parent, children, rewinds }
 }

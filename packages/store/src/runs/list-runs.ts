@@ -43,7 +43,11 @@ function shape(row: RunRow): Record<string, unknown> {
   lazy('config', () => row.config)
   lazy('summary', () => row.summary)
   lazy('metadata', () => row.metadata)
-  lazy('forkedFrom', () => (row.forked_from_run_id === null ? null : JSON.stringify({ runId: row.forked_from_run_id, step: row.forked_from_step })))
+  lazy('forkedFrom', () =>
+    row.forked_from_run_id === null
+      ? null
+      : JSON.stringify({ runId: row.forked_from_run_id, step: row.forked_from_step }),
+  )
   return obj
 }
 
@@ -53,13 +57,22 @@ function compareValues(a: unknown, b: unknown, desc: boolean): number {
   const bMissing = b === undefined || b === null || (typeof b !== 'number' && typeof b !== 'string')
   if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1
   if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1
-  const c = (a as number | string) < (b as number | string) ? -1 : (a as number | string) > (b as number | string) ? 1 : 0
+  const c =
+    (a as number | string) < (b as number | string)
+      ? -1
+      : (a as number | string) > (b as number | string)
+        ? 1
+        : 0
   return desc ? -c : c
 }
 
 export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; total: number } {
   const filter = query.filter === undefined ? undefined : validateFilter(query.filter)
-  const project = db.get<{ id: number }>('SELECT id FROM projects WHERE entity = ? AND name = ?', query.entity, query.project)
+  const project = db.get<{ id: number }>(
+    'SELECT id FROM projects WHERE entity = ? AND name = ?',
+    query.entity,
+    query.project,
+  )
   if (!project) return { runs: [], total: 0 }
   const rows = db.all<RunRow>(
     `${RUN_SELECT} WHERE r.project_id = ? AND (r.archived_from IS NULL OR ? = 1)`,
@@ -72,7 +85,9 @@ export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; tot
   const desc = order.startsWith('-')
   const path = desc || order.startsWith('+') ? order.slice(1) : order
   const keyed = items.map((it) => ({ ...it, key: resolvePath(it.obj, path) }))
-  keyed.sort((x, y) => compareValues(x.key, y.key, desc) || (desc ? y.row.pk - x.row.pk : x.row.pk - y.row.pk))
+  keyed.sort(
+    (x, y) => compareValues(x.key, y.key, desc) || (desc ? y.row.pk - x.row.pk : x.row.pk - y.row.pk),
+  )
   const page = keyed.slice(query.offset, query.offset + query.limit)
   return { runs: page.map((it) => toRecord(it.row, loadView(db, it.row.pk))), total: keyed.length }
 }

@@ -1,11 +1,28 @@
 import type { ConsoleLine, RunPatch, SystemSample, WireRejectedRow } from '@stemma/core'
 import type { StoreContext } from '../context.js'
-import type { CreateRunInput, Lineage, ListRunsQuery, RunRecord, RunRef, RunRepository, StatePatch } from '../ports.js'
+import type {
+  CreateRunInput,
+  Lineage,
+  ListRunsQuery,
+  RunRecord,
+  RunRef,
+  RunRepository,
+  StatePatch,
+} from '../ports.js'
 import { fromJson, toJson } from '../sql/json.js'
 import { insertRun } from './insert-run.js'
 import { forkRun, rewindRun, runLineage } from './lineage-ops.js'
 import { listRuns } from './list-runs.js'
-import { findRow, loadView, requireRow, requireWritable, rowByPk, RUN_SELECT, toRecord, type RunRow } from './run-rows.js'
+import {
+  findRow,
+  loadView,
+  requireRow,
+  requireWritable,
+  rowByPk,
+  RUN_SELECT,
+  toRecord,
+  type RunRow,
+} from './run-rows.js'
 import { segmentTail } from './segment-tail.js'
 
 export class SqlRunRepository implements RunRepository {
@@ -74,7 +91,11 @@ export class SqlRunRepository implements RunRepository {
   async mergeConfig(ref: RunRef, config: Record<string, unknown>): Promise<RunRecord> {
     const { db } = this.ctx
     const row = requireWritable(db, ref)
-    db.run('UPDATE runs SET config = ? WHERE pk = ?', toJson({ ...fromJson<object>(row.config), ...config }), row.pk)
+    db.run(
+      'UPDATE runs SET config = ? WHERE pk = ?',
+      toJson({ ...fromJson<object>(row.config), ...config }),
+      row.pk,
+    )
     return this.record(row.pk)
   }
 
@@ -86,7 +107,10 @@ export class SqlRunRepository implements RunRepository {
     const { db, segments } = this.ctx
     db.tx(() => {
       const row = requireRow(db, ref)
-      const pks = [row.pk, ...db.all<{ pk: number }>('SELECT pk FROM runs WHERE archived_from = ?', row.pk).map((r) => r.pk)]
+      const pks = [
+        row.pk,
+        ...db.all<{ pk: number }>('SELECT pk FROM runs WHERE archived_from = ?', row.pk).map((r) => r.pk),
+      ]
       const segmentIds = new Set<number>()
       for (const pk of pks) for (const part of loadView(db, pk)) segmentIds.add(part.segmentId)
       db.run('DELETE FROM runs WHERE pk = ?', row.pk)
@@ -124,7 +148,12 @@ export class SqlRunRepository implements RunRepository {
         livePk,
         limit,
       )
-      .map((r) => ({ attemptedStep: r.attempted_step, currentStep: r.current_step, keys: fromJson(r.keys), timestamp: r.timestamp }))
+      .map((r) => ({
+        attemptedStep: r.attempted_step,
+        currentStep: r.current_step,
+        keys: fromJson(r.keys),
+        timestamp: r.timestamp,
+      }))
   }
 
   async console(ref: RunRef, limit: number): Promise<ConsoleLine[]> {
@@ -136,13 +165,23 @@ export class SqlRunRepository implements RunRepository {
       'console_lines',
       't, stream, line, line_step',
       limit,
-    ).map((r) => (r.line_step === null ? { t: r.t, stream: r.stream, line: r.line } : { t: r.t, stream: r.stream, line: r.line, step: r.line_step }))
+    ).map((r) =>
+      r.line_step === null
+        ? { t: r.t, stream: r.stream, line: r.line }
+        : { t: r.t, stream: r.stream, line: r.line, step: r.line_step },
+    )
   }
 
   async system(ref: RunRef, limit: number): Promise<SystemSample[]> {
     const { db } = this.ctx
     const row = requireRow(db, ref)
-    return segmentTail<{ t: number; json: string }>(db, loadView(db, row.pk), 'system_samples', 't, json', limit).map((r) => ({
+    return segmentTail<{ t: number; json: string }>(
+      db,
+      loadView(db, row.pk),
+      'system_samples',
+      't, json',
+      limit,
+    ).map((r) => ({
       t: r.t,
       values: fromJson(r.json),
     }))

@@ -38,7 +38,8 @@ export interface RunRow {
   rewound_at: number | null
 }
 
-export const RUN_SELECT = 'SELECT r.*, p.entity AS entity, p.name AS project FROM runs r JOIN projects p ON p.id = r.project_id'
+export const RUN_SELECT =
+  'SELECT r.*, p.entity AS entity, p.name AS project FROM runs r JOIN projects p ON p.id = r.project_id'
 
 export function loadView(db: Db, pk: number): ViewPart[] {
   return db
@@ -89,7 +90,9 @@ export function toRecord(row: RunRow, view: ViewPart[]): RunRecord {
     rejectedCount: row.rejected_count,
     stopRequested: row.stop_requested !== 0,
     forkedFrom:
-      row.forked_from_run_id === null ? null : { runId: row.forked_from_run_id, step: row.forked_from_step ?? 0 },
+      row.forked_from_run_id === null
+        ? null
+        : { runId: row.forked_from_run_id, step: row.forked_from_step ?? 0 },
     archivedFrom: row.archived_from,
     view,
   }
@@ -108,14 +111,21 @@ export function findRow(db: Db, ref: RunRef): RunRow | undefined {
     ref.runId,
   )
   if (!live || ref.archive === undefined) return live
-  return db.get<RunRow>(`${RUN_SELECT} WHERE r.archived_from = ? AND r.archive_index = ?`, live.pk, ref.archive)
+  return db.get<RunRow>(
+    `${RUN_SELECT} WHERE r.archived_from = ? AND r.archive_index = ?`,
+    live.pk,
+    ref.archive,
+  )
 }
 
 export function requireRow(db: Db, ref: RunRef): RunRow {
   const row = findRow(db, ref)
   if (!row) {
     const which = ref.archive === undefined ? '' : ` (archive ${ref.archive})`
-    throw new StemmaError('RUN_NOT_FOUND', `Run ${ref.entity}/${ref.project}/${ref.runId}${which} does not exist.`)
+    throw new StemmaError(
+      'RUN_NOT_FOUND',
+      `Run ${ref.entity}/${ref.project}/${ref.runId}${which} does not exist.`,
+    )
   }
   return row
 }

@@ -69,7 +69,11 @@ export class RunStats {
     )
   }
 
-  replaceAll(pk: number, stats: Map<string, SeriesStats>, lastValues: Map<string, { step: number; value: unknown }>): void {
+  replaceAll(
+    pk: number,
+    stats: Map<string, SeriesStats>,
+    lastValues: Map<string, { step: number; value: unknown }>,
+  ): void {
     this.db.run('DELETE FROM run_stats WHERE run_pk = ?', pk)
     this.db.run('DELETE FROM run_last_values WHERE run_pk = ?', pk)
     for (const [key, s] of stats) this.save(pk, key, s)

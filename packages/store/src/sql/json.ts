@@ -5,12 +5,16 @@
 const TAG = '\u0000num:'
 
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? TAG + String(v) : v))
+  return JSON.stringify(value, (_key, v) =>
+    typeof v === 'number' && !Number.isFinite(v) ? TAG + String(v) : v,
+  )
 }
 
 export function fromJson<T = unknown>(text: string): T {
   if (!text.includes('\\u0000num:')) return JSON.parse(text) as T
-  return JSON.parse(text, (_key, v) => (typeof v === 'string' && v.startsWith(TAG) ? Number(v.slice(TAG.length)) : v)) as T
+  return JSON.parse(text, (_key, v) =>
+    typeof v === 'string' && v.startsWith(TAG) ? Number(v.slice(TAG.length)) : v,
+  ) as T
 }
 
 /** SQLite stores NaN in a REAL column as NULL; read it back as NaN. */

@@ -16,13 +16,20 @@ export function migrate(db: Db, now: number): number[] {
   db.driver.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (version ${db.dialect.types.int} PRIMARY KEY, name ${db.dialect.types.text} NOT NULL, applied_at ${db.dialect.types.real} NOT NULL)`,
   )
-  const done = new Set(db.all<{ version: number }>('SELECT version FROM schema_migrations').map((r) => r.version))
+  const done = new Set(
+    db.all<{ version: number }>('SELECT version FROM schema_migrations').map((r) => r.version),
+  )
   const applied: number[] = []
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue
     db.tx(() => {
       for (const sql of m.statements(db.dialect)) db.driver.exec(sql)
-      db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', m.version, m.name, now)
+      db.run(
+        'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+        m.version,
+        m.name,
+        now,
+      )
     })
     applied.push(m.version)
   }
