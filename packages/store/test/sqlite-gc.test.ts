@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openSqliteStore } from '../src/index.js'
+import { logRows, ref, runInput } from './helpers.js'
+
+// SQLite-specific: looks at the tables to check that deletes collect unreferenced segments.
+describe('sqlite segment collection', () => {
+  let dir = ''
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stemma-gc-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('drops a segment and its chunks only when no view references it', async () => {
+    const path = join(dir, 'gc.db')
+    const store = openSqliteStore({ path })
+    const peek = new Database(path, { readonly: true })
+    const count = (table: string) =>
+      (peek.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+    await store.runs.create(runInput('a'))
+    await logRows(
+      store,
+      ref('a'),
+      Array.from({ length: 9000 }, (_, step) => ({ step, x: step })),
+    )
+    await store.runs.rewind(ref('a'), 10, 0)
+    await store.runs.fork(ref('a'), 5, runInput('b'))
+    expect(count('segments')).toBe(3)
+    await store.runs.delete(ref('a'))
+    // `b` still reads a's first segment; a's second (post-rewind) segment is gone.
+    expect(count('segments')).toBe(2)
+    expect(count('chunks')).toBeGreaterThan(0)
+    await store.runs.delete(ref('b'))
+    expect([
+      count('segments'),
+      count('series'),
+      count('chunks'),
+      count('run_view_parts'),
+      count('run_stats'),
+    ]).toEqual([0, 0, 0, 0, 0])
+    peek.close()
+    await store.close()
+  })
+
+  it('reopens an existing file without re-running migrations', async () => {
+    const path = join(dir, 'again.db')
+    const first = openSqliteStore({ path })
+    await first.runs.create(runInput('a'))
+    await first.close()
+    const second = openSqliteStore({ path })
+    expect(await second.runs.get(ref('a'))).not.toBeNull()
+    await second.close()
+    const peek = new Database(path, { readonly: true })
+    expect(peek.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }])
+    expect(peek.pragma('journal_mode', { simple: true })).toBe('wal')
+    peek.close()
+  })
+})
