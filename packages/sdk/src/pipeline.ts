@@ -12,6 +12,9 @@ import type { LocalSummary } from './local-summary.js'
 import type { Uploader } from './uploader.js'
 import type { WalWriter } from './wal.js'
 
+/** About 4 MB of JSON: far below the server's 16 MiB body limit, large enough to amortise a request. */
+const MAX_POINTS_PER_BATCH = 250_000
+
 export interface PipelineOptions {
   writerId: string
   encoder: HistoryEncoder
@@ -43,6 +46,7 @@ export class Pipeline implements StepSink {
   private seq = 0
   private timer: NodeJS.Timeout | undefined
   private earlyFlushScheduled = false
+  private rowsPerBatch = 10_000
   lastBatchAt = 0
 
   constructor(private readonly options: PipelineOptions) {}
@@ -121,11 +125,30 @@ export class Pipeline implements StepSink {
       this.preempting
     if (!hasData && exit === undefined) return undefined
     this.rows = []
-    const encoded = this.options.encoder.encode(rows, this.options.summary)
     if (this.options.wal === undefined) {
+      this.options.encoder.encode(rows, this.options.summary)
       this.clearPending()
       return undefined
     }
+    // Large backlogs go out as several batches, so no body approaches the server's size limit.
+    let last: IngestBatch | undefined
+    let from = 0
+    do {
+      const to = Math.min(rows.length, from + this.rowsPerBatch)
+      const chunk = from === 0 && to === rows.length ? rows : rows.slice(from, to)
+      const encoded = this.options.encoder.encode(chunk, this.options.summary)
+      last = this.write(encoded, to >= rows.length ? exit : undefined)
+      const width = encoded.history ? Object.keys(encoded.history.columns).length + 3 : 1
+      this.rowsPerBatch = Math.max(1, Math.floor(MAX_POINTS_PER_BATCH / width))
+      from = to
+    } while (from < rows.length)
+    return last
+  }
+
+  private write(
+    encoded: ReturnType<HistoryEncoder['encode']>,
+    exit: { state: TerminalState; exitCode: number } | undefined,
+  ): IngestBatch {
     const batch: IngestBatch = { writerId: this.options.writerId, seq: ++this.seq }
     if (encoded.history) batch.history = encoded.history
     if (encoded.values) batch.values = encoded.values
@@ -137,8 +160,8 @@ export class Pipeline implements StepSink {
     if (this.preempting) batch.preempting = true
     if (exit !== undefined) batch.exit = exit
     this.clearPending()
-    const body = toWireJson(batch)
-    const at = this.options.wal.append(body)
+    const body = encodeBatch(batch)
+    const at = this.options.wal!.append(body)
     this.lastBatchAt = Date.now()
     this.options.uploader?.enqueue(batch.seq, at.offset, at.length, body)
     return batch
@@ -152,4 +175,14 @@ export class Pipeline implements StepSink {
     this.metadata = undefined
     this.preempting = false
   }
+}
+
+/**
+ * The history columns are already wire-encoded (NaN/±Infinity as strings), so they go through
+ * the plain, fast `JSON.stringify`; only the rest (values, config, summary) needs the replacer.
+ */
+export function encodeBatch(batch: IngestBatch): string {
+  const { history, ...rest } = batch
+  const head = toWireJson(rest)
+  return history === undefined ? head : `${head.slice(0, -1)},"history":${JSON.stringify(history)}}`
 }

@@ -10,12 +10,14 @@ import {
   type TerminalState,
   type ControlSignals,
 } from '@stemma/core'
+import './dispose.js'
 import { HistoryEncoder } from './history-encoder.js'
 import { LocalSummary } from './local-summary.js'
 import { Pipeline } from './pipeline.js'
 import { RunConfig } from './run-config.js'
 import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-files.js'
 import { RunSummary } from './run-summary.js'
+import { snapshot } from './snapshot.js'
 import type { Mode, Settings, Warn } from './settings.js'
 import { summaryBlock } from './terminal.js'
 import type { HttpClient } from './transport.js'
@@ -176,8 +178,10 @@ export class Run {
     if (!isPlainObject(data)) {
       throw new StemmaError('VALIDATION_FAILED', 'run.log expects a plain object such as { loss: 0.1 }.')
     }
-    if (options === undefined) this.clock.log(data, Date.now())
-    else this.clock.log(data, Date.now(), options.step, options.commit)
+    // StepClock shallow-copies what it keeps; `snapshot` makes that copy cheap for wide dicts.
+    const row = snapshot(data)
+    if (options === undefined) this.clock.log(row, Date.now())
+    else this.clock.log(row, Date.now(), options.step, options.commit)
   }
 
   defineMetric(name: string, options: DefineMetricOptions = {}): MetricDefinition {

@@ -174,4 +174,15 @@ describe('online runs', () => {
     const third = await init({ dir, resume: true })
     expect(third.id).not.toBe(first.id)
   })
+
+  it('`await using` finishes the run when the block ends', async () => {
+    let id = ''
+    {
+      await using run = await init()
+      id = run.id
+      run.log({ x: 1 })
+    }
+    expect(server.run(id)!.dto.state).toBe('finished')
+    expect(stemma.run).toBeUndefined()
+  })
 })
