@@ -148,7 +148,23 @@ describe('bad bodies are refused with 4xx and change nothing', () => {
   })
 })
 
-describe('gzip bodies', () => {
+describe('accepted encodings', () => {
+  it('accepts application/json with a charset parameter', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/viewer',
+      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json; charset=utf-8' },
+    })
+    expect(res.statusCode).toBe(200)
+    const heartbeat = await t.app.inject({
+      method: 'POST',
+      url: `${path}/heartbeat`,
+      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json; charset=utf-8' },
+      payload: '{}',
+    })
+    expect(heartbeat.statusCode, heartbeat.body).toBe(200)
+  })
+
   it('accepts a gzip-encoded batch', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -49,7 +49,7 @@ export const listQuery: JsonSchema = {
     filter: { ...str(100_000), description: 'JSON run filter, MongoDB-style: {"state":"finished"}.' },
     order: {
       type: 'string',
-      pattern: '^[-+]?[A-Za-z_][A-Za-z0-9_./-]{0,255}$',
+      pattern: '^-?[A-Za-z_][A-Za-z0-9_./-]{0,255}$',
       description: '`-createdAt`, `summary.loss`.',
     },
     limit: digits,

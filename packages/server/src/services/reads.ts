@@ -9,7 +9,7 @@ import {
   type WireNumber,
   type WireRejectedRow,
 } from '@stemma/core'
-import type { ApiKeyOwner, HistoryQuery, KeyInfo, RunRecord, RunRef } from '@stemma/store'
+import type { ApiKeyOwner, HistoryQuery, KeyInfo, RunRef } from '@stemma/store'
 import type { ServiceContext } from './context.js'
 import { iso, toRunDto } from './dto.js'
 import { loadRun, type RunTarget } from './targets.js'
@@ -34,17 +34,13 @@ function readRef(target: RunTarget): RunRef {
   return target.archive === null ? target.ref : { ...target.ref, archive: target.archive }
 }
 
-async function readable(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunRecord> {
-  return loadRun(ctx, viewer, target)
-}
-
 export async function readHistory(
   ctx: ServiceContext,
   viewer: ApiKeyOwner,
   target: RunTarget,
   query: HistoryQuery,
 ): Promise<HistoryWithSources> {
-  await readable(ctx, viewer, target)
+  await loadRun(ctx, viewer, target)
   const rows = await ctx.store.history.read(readRef(target), { limit: DEFAULT_HISTORY_LIMIT, ...query })
   const columns: Record<string, (WireNumber | null)[]> = {}
   for (const [key, column] of Object.entries(rows.columns)) columns[key] = encodeColumn(column)
@@ -64,7 +60,7 @@ export async function readBuckets(
   target: RunTarget,
   query: { key: string; minStep?: number; maxStep?: number; buckets?: number },
 ): Promise<BucketsResponse> {
-  await readable(ctx, viewer, target)
+  await loadRun(ctx, viewer, target)
   const buckets = query.buckets ?? DEFAULT_BUCKETS
   const result = await ctx.store.history.buckets(readRef(target), { ...query, buckets })
   return {
@@ -89,16 +85,16 @@ export async function readKeys(
   viewer: ApiKeyOwner,
   target: RunTarget,
 ): Promise<{ keys: KeyInfo[] }> {
-  await readable(ctx, viewer, target)
+  await loadRun(ctx, viewer, target)
   return { keys: await ctx.store.history.keys(readRef(target)) }
 }
 
 export async function readSummary(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget) {
-  return (await readable(ctx, viewer, target)).summary
+  return (await loadRun(ctx, viewer, target)).summary
 }
 
 export async function readConfig(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget) {
-  return (await readable(ctx, viewer, target)).config
+  return (await loadRun(ctx, viewer, target)).config
 }
 
 export async function readRejected(
@@ -107,7 +103,7 @@ export async function readRejected(
   target: RunTarget,
   limit = DEFAULT_LOG_LIMIT,
 ): Promise<{ rows: WireRejectedRow[]; total: number }> {
-  const run = await readable(ctx, viewer, target)
+  const run = await loadRun(ctx, viewer, target)
   return { rows: await ctx.store.runs.rejected(readRef(target), limit), total: run.rejectedCount }
 }
 
@@ -117,7 +113,7 @@ export async function readConsole(
   target: RunTarget,
   limit = DEFAULT_LOG_LIMIT,
 ): Promise<{ lines: ConsoleLine[] }> {
-  await readable(ctx, viewer, target)
+  await loadRun(ctx, viewer, target)
   return { lines: await ctx.store.runs.console(readRef(target), limit) }
 }
 
@@ -127,7 +123,7 @@ export async function readSystem(
   target: RunTarget,
   limit = DEFAULT_LOG_LIMIT,
 ): Promise<{ samples: SystemSample[] }> {
-  await readable(ctx, viewer, target)
+  await loadRun(ctx, viewer, target)
   return { samples: await ctx.store.runs.system(readRef(target), limit) }
 }
 
@@ -142,7 +138,7 @@ export async function readLineage(
   viewer: ApiKeyOwner,
   target: RunTarget,
 ): Promise<LineageResponse> {
-  await readable(ctx, viewer, target)
+  await loadRun(ctx, viewer, target)
   const lineage = await ctx.store.runs.lineage(readRef(target))
   return {
     parent: lineage.parent,
@@ -156,7 +152,7 @@ export async function readArchives(
   viewer: ApiKeyOwner,
   target: RunTarget,
 ): Promise<{ runs: RunDto[] }> {
-  await readable(ctx, viewer, { ref: target.ref, archive: null })
+  await loadRun(ctx, viewer, { ref: target.ref, archive: null })
   const archives = await ctx.store.runs.archives(target.ref)
   return { runs: archives.map((run) => toRunDto(ctx, run)) }
 }
