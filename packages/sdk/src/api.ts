@@ -12,7 +12,7 @@ import {
   type RunState,
   type ViewerResponse,
 } from '@stemma/core'
-import { runApiPath } from './init.js'
+import { absoluteUrl, runApiPath } from './init.js'
 import { defaultWarn, resolveConnection } from './settings.js'
 import { HttpClient, unwrap, type RequestOptions } from './transport.js'
 
@@ -100,7 +100,7 @@ export class ApiRun {
     this.forkedFrom = dto.forkedFrom
     this.lastStep = dto.lastStep
     this.archived = dto.archived
-    this.url = dto.url
+    this.url = absoluteUrl(dto.url, client.baseUrl) ?? ''
   }
 
   get path(): string {
@@ -144,7 +144,12 @@ export class ApiRun {
     const pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE)
     let minStep = options.minStep
     for (;;) {
-      const page = await this.historyPage({ keys: options.keys, minStep, maxStep: options.maxStep, limit: pageSize })
+      const page = await this.historyPage({
+        keys: options.keys,
+        minStep,
+        maxStep: options.maxStep,
+        limit: pageSize,
+      })
       for (const row of page) yield row
       if (page.length < pageSize) return
       minStep = page[page.length - 1]!._step + 1
@@ -177,7 +182,11 @@ export class ApiRun {
 
   async update(patch: RunPatch): Promise<ApiRun> {
     const body = unwrap(
-      await this.client.request<{ run: RunDto } | RunDto>({ method: 'PATCH', path: this.base, body: JSON.stringify(patch) }),
+      await this.client.request<{ run: RunDto } | RunDto>({
+        method: 'PATCH',
+        path: this.base,
+        body: JSON.stringify(patch),
+      }),
     )
     const dto = 'run' in body && typeof body.run === 'object' ? body.run : (body as RunDto)
     this.name = dto.name
@@ -203,7 +212,11 @@ export class RunList implements AsyncIterable<ApiRun> {
     let cursor: string | undefined
     for (;;) {
       const page = unwrap(
-        await this.client.request<RunListResponse>({ method: 'GET', path: this.path, query: { ...this.query, cursor } }),
+        await this.client.request<RunListResponse>({
+          method: 'GET',
+          path: this.path,
+          query: { ...this.query, cursor },
+        }),
       )
       for (const dto of page.runs) yield new ApiRun(this.client, dto)
       if (page.nextCursor === null || page.nextCursor === undefined || page.runs.length === 0) return
@@ -237,7 +250,10 @@ export class Api {
   async run(path: string): Promise<ApiRun> {
     const { entity, project, runId } = parseRunPath(path)
     const body = unwrap(
-      await this.client.request<{ run: RunDto } | RunDto>({ method: 'GET', path: runApiPath(entity, project, runId) }),
+      await this.client.request<{ run: RunDto } | RunDto>({
+        method: 'GET',
+        path: runApiPath(entity, project, runId),
+      }),
     )
     return new ApiRun(this.client, unwrapRun(body))
   }
@@ -248,7 +264,10 @@ export class Api {
   ): RunList {
     const parts = path.split('/')
     if (parts.length !== 2 || parts.some((p) => p === '')) {
-      throw new StemmaError('VALIDATION_FAILED', `api.runs expects "entity/project"; got ${JSON.stringify(path)}.`)
+      throw new StemmaError(
+        'VALIDATION_FAILED',
+        `api.runs expects "entity/project"; got ${JSON.stringify(path)}.`,
+      )
     }
     const [entity, project] = parts as [string, string]
     return new RunList(

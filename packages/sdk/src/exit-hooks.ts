@@ -23,7 +23,9 @@ function onBeforeExit() {
 
 function onUncaught(err: unknown, origin: string) {
   // Printed as Node would have, since this listener replaces its default report.
-  process.stderr.write(`\n${origin === 'unhandledRejection' ? 'Unhandled rejection: ' : ''}${inspect(err)}\n\nNode.js ${process.version}\n`)
+  process.stderr.write(
+    `\n${origin === 'unhandledRejection' ? 'Unhandled rejection: ' : ''}${inspect(err)}\n\nNode.js ${process.version}\n`,
+  )
   const run = active?.()
   if (run === undefined || run.finished) process.exit(1)
   void run.finishWith('failed', 1).finally(() => process.exit(1))

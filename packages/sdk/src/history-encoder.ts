@@ -47,7 +47,10 @@ export class HistoryEncoder {
     this.stepMetrics = new Set(defs.flatMap((d) => (d.stepMetric !== undefined ? [d.stepMetric] : [])))
   }
 
-  encode(rows: readonly CommittedRow[], observer?: PointObserver): { history?: ColumnarHistory; values?: LoggedValue[] } {
+  encode(
+    rows: readonly CommittedRow[],
+    observer?: PointObserver,
+  ): { history?: ColumnarHistory; values?: LoggedValue[] } {
     const n = rows.length
     if (n === 0) return {}
     const steps = new Array<number>(n)

@@ -7,7 +7,14 @@ export { RunConfig } from './run-config.js'
 export { RunSummary } from './run-summary.js'
 export { Api, ApiRun, RunList, type ApiOptions, type HistoryRow } from './api.js'
 export { syncRunDir, type SyncOptions, type SyncResult } from './sync.js'
-export { readWal, restoreRecord, WalWriter, type WalEntry, type WalReadResult, type WalRecord } from './wal.js'
+export {
+  readWal,
+  restoreRecord,
+  WalWriter,
+  type WalEntry,
+  type WalReadResult,
+  type WalRecord,
+} from './wal.js'
 export { readRunInfo, type RunInfo } from './run-files.js'
 export { loadLogin, saveLogin, credentialsPath, type Mode, type SettingsInput } from './settings.js'
 export { HttpClient, type Outcome } from './transport.js'

@@ -76,7 +76,7 @@ export function runApiPath(entity: string, project: string, runId: string): stri
   return `${API_PREFIX}/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/${encodeURIComponent(runId)}`
 }
 
-function absoluteUrl(url: string | undefined, baseUrl: string): string | null {
+export function absoluteUrl(url: string | undefined, baseUrl: string): string | null {
   if (url === undefined || url === '') return null
   try {
     return new URL(url, baseUrl + '/').toString()
@@ -85,7 +85,10 @@ function absoluteUrl(url: string | undefined, baseUrl: string): string | null {
   }
 }
 
-function normalizeResume(resume: InitOptions['resume'], warn: Warn): InitRequest['resume'] | 'auto' | undefined {
+function normalizeResume(
+  resume: InitOptions['resume'],
+  warn: Warn,
+): InitRequest['resume'] | 'auto' | undefined {
   if (resume === undefined || resume === false) return undefined
   if (resume === true || resume === 'auto') return 'auto'
   if (resume === 'allow' || resume === 'must' || resume === 'never') return resume
@@ -117,7 +120,8 @@ export async function init(options: InitOptions = {}): Promise<Run> {
   }
   id ??= generateRunId(Math.random)
   if (options.forkFrom !== undefined) parseLineageSpec(options.forkFrom, 'forkFrom')
-  const rewind = options.resumeFrom === undefined ? undefined : parseLineageSpec(options.resumeFrom, 'resumeFrom')
+  const rewind =
+    options.resumeFrom === undefined ? undefined : parseLineageSpec(options.resumeFrom, 'resumeFrom')
   if (rewind !== undefined) id = rewind.runId
 
   const request: InitRequest = {
@@ -192,7 +196,11 @@ export async function init(options: InitOptions = {}): Promise<Run> {
         outcome.kind === 'retryable'
           ? ` Is the server running at ${connection.baseUrl}? To log without it, pass mode: 'offline' and run \`stemma sync\` later.`
           : ''
-      throw new StemmaError(outcome.error.code, `stemma.init failed: ${outcome.error.message}${hint}`, outcome.error.details)
+      throw new StemmaError(
+        outcome.error.code,
+        `stemma.init failed: ${outcome.error.message}${hint}`,
+        outcome.error.details,
+      )
     }
     response = outcome.body
   }
@@ -213,31 +221,37 @@ export async function init(options: InitOptions = {}): Promise<Run> {
   writeResumeRecord(target.dir, { runId: id, project, entity: info.entity, runDir })
   const wal = new WalWriter(join(runDir, WAL_FILE))
 
-  let run: Run | undefined
+  // The uploader exists before the run it reports control signals to.
+  const created: { run?: Run } = {}
   const apiPath = runApiPath(runEntity, project, id)
   let uploader: Uploader | undefined
   if (client !== undefined) {
     uploader = new Uploader({
-      transport: new RetryingTransport(client, { initialMs: settings.retryInitialMs, maxMs: settings.retryMaxMs }),
+      transport: new RetryingTransport(client, {
+        initialMs: settings.retryInitialMs,
+        maxMs: settings.retryMaxMs,
+      }),
       path: `${apiPath}/batches`,
       wal,
       maxUnackedBytes: settings.maxUnackedBytes,
       warn,
-      onControl: (control) => run?.handleControl(control),
+      onControl: (control) => created.run?.handleControl(control),
       syncHint: `run \`stemma sync ${runDir}\` once the problem is fixed.`,
     })
   }
 
   const startingStep = response?.startingStep ?? offlineStartingStep(options)
   const dto = response?.run
-  run = new Run({
+  const run = new Run({
     ...common,
     mode: target.mode,
     id,
     name: dto?.name ?? options.name ?? id,
     entity: runEntity,
     url: absoluteUrl(dto?.url, connection.baseUrl),
-    projectUrl: dto ? absoluteUrl(`/${encodeURIComponent(runEntity)}/${encodeURIComponent(project)}`, connection.baseUrl) : null,
+    projectUrl: dto
+      ? absoluteUrl(`/${encodeURIComponent(runEntity)}/${encodeURIComponent(project)}`, connection.baseUrl)
+      : null,
     dir: runDir,
     startingStep,
     resumed: response?.resumed ?? false,
@@ -255,6 +269,7 @@ export async function init(options: InitOptions = {}): Promise<Run> {
     client,
     apiPath,
   })
+  created.run = run
   current = run
   if (settings.handleExit) installExitHooks(getRun)
   if (!settings.quiet) printStart(run, settings.print)

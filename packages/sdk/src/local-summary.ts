@@ -29,7 +29,8 @@ class Sketch {
     this.accCount = 0
     if (this.values.length >= 2 * SPARK_WIDTH) {
       const halved: number[] = []
-      for (let i = 0; i + 1 < this.values.length; i += 2) halved.push((this.values[i]! + this.values[i + 1]!) / 2)
+      for (let i = 0; i + 1 < this.values.length; i += 2)
+        halved.push((this.values[i]! + this.values[i + 1]!) / 2)
       this.values = halved
       this.stride *= 2
     }

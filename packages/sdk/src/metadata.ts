@@ -32,7 +32,10 @@ function gitInfo(cwd: string): Record<string, unknown> | undefined {
         commit = readFileSync(join(gitDir, ref), 'utf8').trim()
       } catch {
         const packed = readFileSync(join(gitDir, 'packed-refs'), 'utf8')
-        commit = packed.split('\n').find((line) => line.endsWith(` ${ref}`))?.split(' ')[0]
+        commit = packed
+          .split('\n')
+          .find((line) => line.endsWith(` ${ref}`))
+          ?.split(' ')[0]
       }
     }
     let remote: string | undefined

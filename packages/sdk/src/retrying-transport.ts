@@ -11,7 +11,11 @@ export interface RetryPolicy {
 
 export interface RetryHooks {
   /** Called before each wait, e.g. to warn once that the server is unreachable. */
-  onRetry?: (outcome: Extract<Outcome<unknown>, { kind: 'retryable' }>, attempt: number, waitMs: number) => void
+  onRetry?: (
+    outcome: Extract<Outcome<unknown>, { kind: 'retryable' }>,
+    attempt: number,
+    waitMs: number,
+  ) => void
   /** Checked before each wait; returning true stops retrying. */
   cancelled?: () => boolean
 }
@@ -48,7 +52,8 @@ export class RetryingTransport {
       const outcome = await this.client.request<T>(request)
       if (outcome.kind !== 'retryable') return outcome
       let waitMs = backoffMs(attempt, this.policy)
-      if (outcome.afterMs !== undefined) waitMs = Math.min(Math.max(outcome.afterMs, 0), Math.max(this.policy.maxMs, 1))
+      if (outcome.afterMs !== undefined)
+        waitMs = Math.min(Math.max(outcome.afterMs, 0), Math.max(this.policy.maxMs, 1))
       if (Date.now() - started + waitMs > deadline || hooks.cancelled?.() === true) return outcome
       hooks.onRetry?.(outcome, attempt, waitMs)
       await sleep(waitMs)

@@ -213,13 +213,14 @@ export class Run {
     return this.finish()
   }
 
+  /** @internal Ends the run in a given state (signals, uncaught errors, stop requests). */
   finishWith(state: TerminalState, exitCode: number): Promise<void> {
     this.finishPromise ??= this.doFinish(state, exitCode)
     return this.finishPromise
   }
 
   /**
-   * For the process `exit` event, where nothing asynchronous runs any more: commit what is
+   * @internal For the process `exit` event, where nothing asynchronous runs any more: commit what is
    * buffered and the exit record to the write-ahead file, so `stemma sync` can end the run.
    */
   writeExitSync(exitCode: number): void {
@@ -242,10 +243,12 @@ export class Run {
     }
   }
 
-  /** Server control signals (from batch acks and heartbeats). */
+  /** @internal Server control signals (from batch acks and heartbeats). */
   handleControl(control: ControlSignals | undefined): void {
     if (control?.stopRequested !== true || this.closed) return
-    this.params.settings.print(`stemma: run ${this.name} was stopped from the server; finishing it as killed.`)
+    this.params.settings.print(
+      `stemma: run ${this.name} was stopped from the server; finishing it as killed.`,
+    )
     void this.finishWith('killed', 143).then(() => {
       const callback = this.params.settings.onStopRequested
       if (callback) callback()
@@ -281,7 +284,12 @@ export class Run {
       // A batch acknowledged recently was a heartbeat already.
       if (uploader !== undefined && Date.now() - uploader.lastAckAt < interval) return
       void client
-        .request<HeartbeatResponse>({ method: 'POST', path: `${apiPath}/heartbeat`, body: '{}', timeoutMs: interval })
+        .request<HeartbeatResponse>({
+          method: 'POST',
+          path: `${apiPath}/heartbeat`,
+          body: '{}',
+          timeoutMs: interval,
+        })
         .then((outcome) => {
           if (outcome.kind === 'success') this.handleControl(outcome.body?.control)
         })
@@ -311,7 +319,10 @@ export class Run {
     }
     if (this.params.info !== undefined && this.dir !== '') {
       try {
-        writeRunInfo(this.dir, { ...this.params.info, exit: { state, exitCode, uploaded: result === 'done' } })
+        writeRunInfo(this.dir, {
+          ...this.params.info,
+          exit: { state, exitCode, uploaded: result === 'done' },
+        })
       } catch {
         // run.json is a convenience for sync; the write-ahead file holds the exit record
       }

@@ -81,7 +81,8 @@ export function loadLogin(env: Env = process.env, warn: Warn = defaultWarn): Par
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>
     const out: Partial<Connection> = {}
-    if (typeof parsed.baseUrl === 'string' && parsed.baseUrl.trim() !== '') out.baseUrl = parsed.baseUrl.trim()
+    if (typeof parsed.baseUrl === 'string' && parsed.baseUrl.trim() !== '')
+      out.baseUrl = parsed.baseUrl.trim()
     if (typeof parsed.apiKey === 'string' && parsed.apiKey.trim() !== '') out.apiKey = parsed.apiKey.trim()
     return out
   } catch {
@@ -94,7 +95,8 @@ export function loadLogin(env: Env = process.env, warn: Warn = defaultWarn): Par
 export function saveLogin(login: Connection, env: Env = process.env): string {
   const file = credentialsPath(env)
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
-  const body = JSON.stringify({ baseUrl: normalizeBaseUrl(login.baseUrl), apiKey: login.apiKey }, null, 2) + '\n'
+  const body =
+    JSON.stringify({ baseUrl: normalizeBaseUrl(login.baseUrl), apiKey: login.apiKey }, null, 2) + '\n'
   writeFileSync(file, body, { mode: 0o600 })
   // writeFileSync keeps the mode of an existing file; tighten it in case an older one was looser.
   chmodSync(file, 0o600)
@@ -125,7 +127,8 @@ export function resolveConnection(
 ): Connection {
   const fromEnvUrl = validUrl(envString(env, 'STEMMA_BASE_URL'), 'STEMMA_BASE_URL', warn)
   const fromOptionUrl = validUrl(blankToUndefined(options.baseUrl), 'baseUrl', warn)
-  const needsFile = (fromOptionUrl ?? fromEnvUrl) === undefined || blankToUndefined(options.apiKey) === undefined
+  const needsFile =
+    (fromOptionUrl ?? fromEnvUrl) === undefined || blankToUndefined(options.apiKey) === undefined
   const file = needsFile ? loadLogin(env, warn) : {}
   return {
     baseUrl:
@@ -179,25 +182,44 @@ const DEFAULTS: Omit<Settings, 'onStopRequested' | 'print'> = {
 
 function positive(value: unknown, name: string, fallback: number, warn: Warn, allowZero = false): number {
   if (value === undefined) return fallback
-  if (typeof value === 'number' && Number.isFinite(value) && (value > 0 || (allowZero && value === 0))) return value
+  if (typeof value === 'number' && Number.isFinite(value) && (value > 0 || (allowZero && value === 0)))
+    return value
   warn(`settings.${name} must be a ${allowZero ? 'non-negative' : 'positive'} number; using ${fallback}.`)
   return fallback
 }
 
-export function resolveSettings(input: SettingsInput = {}, env: Env = process.env, warn: Warn = defaultWarn): Settings {
+export function resolveSettings(
+  input: SettingsInput = {},
+  env: Env = process.env,
+  warn: Warn = defaultWarn,
+): Settings {
   let stepPolicy = DEFAULTS.stepPolicy
   if (input.stepPolicy !== undefined) {
     if (input.stepPolicy === 'warn' || input.stepPolicy === 'strict') stepPolicy = input.stepPolicy
     else warn(`settings.stepPolicy must be 'warn' or 'strict'; using 'warn'.`)
   }
   const quietEnv = envString(env, 'STEMMA_QUIET') ?? envString(env, 'STEMMA_SILENT')
-  const quiet = input.quiet ?? (quietEnv !== undefined && !['0', 'false', 'no'].includes(quietEnv.toLowerCase()))
+  const quiet =
+    input.quiet ?? (quietEnv !== undefined && !['0', 'false', 'no'].includes(quietEnv.toLowerCase()))
   return {
     stepPolicy,
-    flushIntervalMs: Math.min(positive(input.flushIntervalMs, 'flushIntervalMs', DEFAULTS.flushIntervalMs, warn), 60_000),
+    flushIntervalMs: Math.min(
+      positive(input.flushIntervalMs, 'flushIntervalMs', DEFAULTS.flushIntervalMs, warn),
+      60_000,
+    ),
     maxBufferedRows: positive(input.maxBufferedRows, 'maxBufferedRows', DEFAULTS.maxBufferedRows, warn),
-    heartbeatIntervalMs: positive(input.heartbeatIntervalMs, 'heartbeatIntervalMs', DEFAULTS.heartbeatIntervalMs, warn),
-    heartbeatTimeoutS: positive(input.heartbeatTimeoutS, 'heartbeatTimeoutS', DEFAULTS.heartbeatTimeoutS, warn),
+    heartbeatIntervalMs: positive(
+      input.heartbeatIntervalMs,
+      'heartbeatIntervalMs',
+      DEFAULTS.heartbeatIntervalMs,
+      warn,
+    ),
+    heartbeatTimeoutS: positive(
+      input.heartbeatTimeoutS,
+      'heartbeatTimeoutS',
+      DEFAULTS.heartbeatTimeoutS,
+      warn,
+    ),
     quiet: quiet === true,
     maxUnackedBytes: positive(input.maxUnackedBytes, 'maxUnackedBytes', DEFAULTS.maxUnackedBytes, warn),
     retryInitialMs: positive(input.retryInitialMs, 'retryInitialMs', DEFAULTS.retryInitialMs, warn),

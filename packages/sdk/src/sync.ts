@@ -1,5 +1,12 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { API_PREFIX, StemmaError, type InitRequest, type InitResponse, type IngestResponse } from '@stemma/core'
+import {
+  API_PREFIX,
+  StemmaError,
+  type InitRequest,
+  type InitResponse,
+  type IngestResponse,
+} from '@stemma/core'
 import { runApiPath } from './init.js'
 import { RetryingTransport } from './retrying-transport.js'
 import { readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-files.js'
@@ -39,7 +46,10 @@ export interface SyncResult {
 export async function syncRunDir(dir: string, options: SyncOptions = {}): Promise<SyncResult> {
   const info = readRunInfo(dir)
   const connection = resolveConnection(
-    { baseUrl: options.baseUrl ?? envString(process.env, 'STEMMA_BASE_URL') ?? info.baseUrl, apiKey: options.apiKey },
+    {
+      baseUrl: options.baseUrl ?? envString(process.env, 'STEMMA_BASE_URL') ?? info.baseUrl,
+      apiKey: options.apiKey,
+    },
     process.env,
     defaultWarn,
   )
@@ -48,7 +58,9 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
     maxMs: options.retryMaxMs ?? 60_000,
     deadlineMs: options.deadlineMs ?? 600_000,
   })
-  const wal = readWal(join(dir, WAL_FILE))
+  // A run that died between writing run.json and its first record has an empty history, not an error.
+  const walPath = join(dir, WAL_FILE)
+  const wal = existsSync(walPath) ? readWal(walPath) : { version: 1, entries: [], validBytes: 0, trailingBytes: 0 }
 
   let entity = info.entity
   let created = false
@@ -104,7 +116,12 @@ function minimalInit(info: RunInfo): InitRequest {
   return request
 }
 
-async function createRun(transport: RetryingTransport, dir: string, info: RunInfo, init: InitRequest): Promise<string> {
+async function createRun(
+  transport: RetryingTransport,
+  dir: string,
+  info: RunInfo,
+  init: InitRequest,
+): Promise<string> {
   const request: InitRequest = { ...init, id: info.runId, resume: 'allow' }
   const outcome = await transport.send<InitResponse>({
     method: 'POST',
@@ -112,7 +129,11 @@ async function createRun(transport: RetryingTransport, dir: string, info: RunInf
     body: JSON.stringify(request),
   })
   if (outcome.kind !== 'success') {
-    throw new StemmaError(outcome.error.code, `sync of ${dir} could not create the run: ${outcome.error.message}`, outcome.error.details)
+    throw new StemmaError(
+      outcome.error.code,
+      `sync of ${dir} could not create the run: ${outcome.error.message}`,
+      outcome.error.details,
+    )
   }
   const entity = outcome.body.run.entity
   // Recorded at once, so the next sync continues the run instead of forking or rewinding again.

@@ -7,7 +7,8 @@ export function sparkline(points: readonly number[], width = WIDTH): string {
   if (finite.length === 0) return ''
   const n = Math.min(width, finite.length)
   const sampled: number[] = []
-  for (let i = 0; i < n; i++) sampled.push(finite[n === 1 ? 0 : Math.round((i * (finite.length - 1)) / (n - 1))]!)
+  for (let i = 0; i < n; i++)
+    sampled.push(finite[n === 1 ? 0 : Math.round((i * (finite.length - 1)) / (n - 1))]!)
   let min = Infinity
   let max = -Infinity
   for (const v of sampled) {
@@ -15,7 +16,9 @@ export function sparkline(points: readonly number[], width = WIDTH): string {
     if (v > max) max = v
   }
   const span = max - min
-  return sampled.map((v) => TICKS[span === 0 ? 0 : Math.round(((v - min) / span) * (TICKS.length - 1))]).join('')
+  return sampled
+    .map((v) => TICKS[span === 0 ? 0 : Math.round(((v - min) / span) * (TICKS.length - 1))])
+    .join('')
 }
 
 export function formatValue(value: unknown): string {
@@ -48,14 +51,24 @@ export function summaryBlock(
   const withLine = histories.filter((h) => h.points.length > 1).slice(0, maxRows)
   if (withLine.length > 0) {
     lines.push(`${prefix}`, `${prefix} Run history:`)
-    lines.push(...table(withLine.map((h) => [h.key, sparkline(h.points)]), prefix))
+    lines.push(
+      ...table(
+        withLine.map((h) => [h.key, sparkline(h.points)]),
+        prefix,
+      ),
+    )
   }
   const visible = Object.entries(summary)
     .filter(([k]) => !k.startsWith('_'))
     .slice(0, maxRows)
   if (visible.length > 0) {
     lines.push(`${prefix}`, `${prefix} Run summary:`)
-    lines.push(...table(visible.map(([k, v]) => [k, formatValue(v)]), prefix))
+    lines.push(
+      ...table(
+        visible.map(([k, v]) => [k, formatValue(v)]),
+        prefix,
+      ),
+    )
   }
   if (lines.length > 0) lines.push(`${prefix}`)
   return lines

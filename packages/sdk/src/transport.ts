@@ -92,11 +92,19 @@ export class HttpClient {
     try {
       text = await response.text()
     } catch {
-      return { kind: 'retryable', status: response.status, error: new StemmaError('UNAVAILABLE', 'Response cut off.') }
+      return {
+        kind: 'retryable',
+        status: response.status,
+        error: new StemmaError('UNAVAILABLE', 'Response cut off.'),
+      }
     }
     if (response.ok) {
       try {
-        return { kind: 'success', status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+        return {
+          kind: 'success',
+          status: response.status,
+          body: (text === '' ? undefined : JSON.parse(text)) as T,
+        }
       } catch {
         return {
           kind: 'failure',
@@ -122,7 +130,8 @@ function errorFromBody(status: number, text: string): StemmaError {
     const e = parsed.error
     if (e && typeof e.message === 'string') {
       const code: ErrorCode = isErrorCode(e.code) ? e.code : (STATUS_CODES[status] ?? 'INTERNAL')
-      const details = e.details && typeof e.details === 'object' ? (e.details as Record<string, unknown>) : undefined
+      const details =
+        e.details && typeof e.details === 'object' ? (e.details as Record<string, unknown>) : undefined
       return new StemmaError(code, e.message, details)
     }
   } catch {

@@ -32,7 +32,11 @@ describe('HistoryEncoder', () => {
     const encoder = new HistoryEncoder(1_000_000)
     const out = encoder.encode([
       { step: 0, timestamp: 1_000_500, data: { loss: 0.5, train: { acc: 0.9 } } },
-      { step: 1, timestamp: 1_001_000, data: { loss: NaN, flag: true, text: 'hi', img: { _type: 'image' } as object } },
+      {
+        step: 1,
+        timestamp: 1_001_000,
+        data: { loss: NaN, flag: true, text: 'hi', img: { _type: 'image' } as object },
+      },
       { step: 2, timestamp: 1_002_000, data: { loss: Infinity, neg: -Infinity, arr: [1, 2] } },
     ])
     expect(out.history).toEqual({

@@ -8,7 +8,12 @@ describe('log() cost', () => {
   afterAll(() => stemma.finish())
 
   it('measures p50/p99 for a 20-scalar dict', async () => {
-    const run = await stemma.init({ project: 'bench', mode: 'offline', dir: tempDir(), settings: { quiet: true, handleExit: false } })
+    const run = await stemma.init({
+      project: 'bench',
+      mode: 'offline',
+      dir: tempDir(),
+      settings: { quiet: true, handleExit: false },
+    })
     const keys = Array.from({ length: 20 }, (_, i) => `metric_${i}`)
     const make = (i: number) => {
       const d: Record<string, number> = {}

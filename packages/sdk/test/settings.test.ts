@@ -35,7 +35,10 @@ describe('settings sources', () => {
     process.env.STEMMA_BASE_URL = ''
     process.env.STEMMA_API_KEY = '   '
     process.env.STEMMA_PROJECT = ''
-    expect(resolveConnection({ baseUrl: '', apiKey: '' })).toEqual({ baseUrl: 'http://file.test', apiKey: 'file-key' })
+    expect(resolveConnection({ baseUrl: '', apiKey: '' })).toEqual({
+      baseUrl: 'http://file.test',
+      apiKey: 'file-key',
+    })
     expect(resolveTarget({}).project).toBe('uncategorized')
   })
 
@@ -62,7 +65,15 @@ describe('settings sources', () => {
     process.env.STEMMA_ENTITY = 'team'
     process.env.STEMMA_MODE = 'offline'
     process.env.STEMMA_DIR = '/tmp/somewhere'
-    expect(resolveTarget({})).toEqual({ project: 'envproj', entity: 'team', mode: 'offline', dir: '/tmp/somewhere' })
-    expect(resolveTarget({ project: 'opt', mode: 'disabled' })).toMatchObject({ project: 'opt', mode: 'disabled' })
+    expect(resolveTarget({})).toEqual({
+      project: 'envproj',
+      entity: 'team',
+      mode: 'offline',
+      dir: '/tmp/somewhere',
+    })
+    expect(resolveTarget({ project: 'opt', mode: 'disabled' })).toMatchObject({
+      project: 'opt',
+      mode: 'disabled',
+    })
   })
 })

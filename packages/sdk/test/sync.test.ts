@@ -36,16 +36,28 @@ describe('offline runs and syncRunDir', () => {
     expect(info).toMatchObject({ offline: true, runId: run.id, project: 'off', exit: { state: 'finished' } })
 
     const progress: number[] = []
-    const first = await stemma.syncRunDir(run.dir, { baseUrl: server.url, apiKey: API_KEY, onProgress: (p) => progress.push(p.done) })
+    const first = await stemma.syncRunDir(run.dir, {
+      baseUrl: server.url,
+      apiKey: API_KEY,
+      onProgress: (p) => progress.push(p.done),
+    })
     expect(first.records).toBeGreaterThan(1)
-    expect(first).toMatchObject({ sent: first.records, duplicates: 0, ended: true, runPath: `tester/off/${run.id}` })
+    expect(first).toMatchObject({
+      sent: first.records,
+      duplicates: 0,
+      ended: true,
+      runPath: `tester/off/${run.id}`,
+    })
     expect(progress.at(-1)).toBe(first.records)
     const fake = server.run(run.id)!
     expect(fake.init).toMatchObject({ resume: 'allow', config: { lr: 0.1 }, tags: ['a'] })
     expect(fake.dto.state).toBe('finished')
     expect(fake.rows.size).toBe(300)
     expect(fake.rows.get(7)!.v).toBe('NaN')
-    expect(JSON.parse(readFileSync(join(run.dir, 'run.json'), 'utf8'))).toMatchObject({ offline: false, entity: 'tester' })
+    expect(JSON.parse(readFileSync(join(run.dir, 'run.json'), 'utf8'))).toMatchObject({
+      offline: false,
+      entity: 'tester',
+    })
 
     const inits = server.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/runs').length
     const second = await stemma.syncRunDir(run.dir, { baseUrl: server.url, apiKey: API_KEY })

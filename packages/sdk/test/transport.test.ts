@@ -7,7 +7,9 @@ const server = new FakeServer()
 let runPath = ''
 beforeAll(async () => {
   await server.start()
-  const created = await new HttpClient({ baseUrl: server.url, apiKey: API_KEY }).request<{ run: { id: string } }>({
+  const created = await new HttpClient({ baseUrl: server.url, apiKey: API_KEY }).request<{
+    run: { id: string }
+  }>({
     method: 'POST',
     path: '/api/v1/runs',
     body: JSON.stringify({ project: 'p', id: 'retry1' }),
@@ -29,7 +31,11 @@ const transport = (initialMs = 10, maxMs = 50, deadlineMs?: number) =>
   })
 
 let seq = 0
-const batch = () => ({ method: 'POST' as const, path: runPath, body: JSON.stringify({ writerId: 'w', seq: ++seq }) })
+const batch = () => ({
+  method: 'POST' as const,
+  path: runPath,
+  body: JSON.stringify({ writerId: 'w', seq: ++seq }),
+})
 
 describe('RetryingTransport', () => {
   it('retries 503 until the server answers 200', async () => {

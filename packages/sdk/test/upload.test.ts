@@ -17,12 +17,23 @@ afterEach(() => stemma.finish())
 
 const fast = { quiet: true, handleExit: false, retryInitialMs: 20, retryMaxMs: 100, flushIntervalMs: 20 }
 const init = (options: InitOptions = {}) =>
-  stemma.init({ baseUrl: server.url, apiKey: API_KEY, project: 'p', dir: tempDir(), ...options, settings: { ...fast, ...options.settings } })
+  stemma.init({
+    baseUrl: server.url,
+    apiKey: API_KEY,
+    project: 'p',
+    dir: tempDir(),
+    ...options,
+    settings: { ...fast, ...options.settings },
+  })
 
 describe('online runs', () => {
   it('uploads every row in order and ends the run', async () => {
     const lines: string[] = []
-    const run = await init({ name: 'my-run', config: { lr: 0.1 }, settings: { quiet: false, print: (l) => lines.push(l) } })
+    const run = await init({
+      name: 'my-run',
+      config: { lr: 0.1 },
+      settings: { quiet: false, print: (l) => lines.push(l) },
+    })
     expect(run.name).toBe('my-run')
     expect(run.url).toBe(`${server.url}/tester/p/runs/${run.id}`)
     expect(run.path).toBe(`tester/p/${run.id}`)
@@ -153,7 +164,12 @@ describe('online runs', () => {
     await expect(init({ id: 'missing1', resume: 'must' })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
     await expect(init({ apiKey: 'wrong' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' })
     await expect(
-      stemma.init({ baseUrl: 'http://127.0.0.1:9', apiKey: API_KEY, dir: tempDir(), settings: { ...fast, initTimeoutMs: 200 } }),
+      stemma.init({
+        baseUrl: 'http://127.0.0.1:9',
+        apiKey: API_KEY,
+        dir: tempDir(),
+        settings: { ...fast, initTimeoutMs: 200 },
+      }),
     ).rejects.toThrow(/offline/)
     expect(stemma.run).toBeUndefined()
   })

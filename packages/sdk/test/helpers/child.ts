@@ -58,7 +58,8 @@ export function startScript(body: string, env: Record<string, string> = {}): Chi
     async waitFor(pattern, timeoutMs = 20_000) {
       const started = Date.now()
       while (!pattern.test(output)) {
-        if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}; output:\n${output}`)
+        if (Date.now() - started > timeoutMs)
+          throw new Error(`timed out waiting for ${pattern}; output:\n${output}`)
         await new Promise((r) => setTimeout(r, 5))
       }
     },

@@ -80,7 +80,8 @@ export class FakeServer {
     if (req.headers.authorization !== `Bearer ${API_KEY}`) return error(401, 'UNAUTHENTICATED', 'bad key')
 
     const parts = url.pathname.split('/').slice(3).map(decodeURIComponent) // after /api/v1
-    if (req.method === 'GET' && parts[0] === 'viewer') return send(200, { username: 'tester', entity: 'tester', isAdmin: true })
+    if (req.method === 'GET' && parts[0] === 'viewer')
+      return send(200, { username: 'tester', entity: 'tester', isAdmin: true })
     if (parts[0] !== 'runs') return error(404, 'NOT_FOUND', 'no route')
     if (req.method === 'POST' && parts.length === 1) return this.init(body as InitRequest, send, error)
     const [, entity, project, id, sub, sub2] = parts
@@ -97,11 +98,13 @@ export class FakeServer {
     }
     const run = this.runs.get(`${entity}/${project}/${id}`)
     if (!run) return error(404, 'RUN_NOT_FOUND', `run ${id} not found`)
-    if (req.method === 'POST' && sub === 'batches') return this.ingest(run, body as IngestBatch, req, res, send, error)
+    if (req.method === 'POST' && sub === 'batches')
+      return this.ingest(run, body as IngestBatch, req, res, send, error)
     if (req.method === 'POST' && sub === 'heartbeat') {
       return send(200, { control: { stopRequested: this.stopRequested }, state: run.dto.state })
     }
-    if (req.method === 'GET' && sub === 'history' && sub2 === undefined) return send(200, this.history(run, url))
+    if (req.method === 'GET' && sub === 'history' && sub2 === undefined)
+      return send(200, this.history(run, url))
     if (req.method === 'GET' && sub === undefined) return send(200, { run: run.dto })
     if (req.method === 'PATCH' && sub === undefined) {
       Object.assign(run.dto, body)
@@ -170,7 +173,12 @@ export class FakeServer {
     error: (s: number, c: string, m: string, d?: unknown) => void,
   ) {
     const scripted = this.script.shift()
-    if (scripted) return send(scripted.status, scripted.body ?? { error: { code: 'UNAVAILABLE', message: 'scripted' } }, scripted.headers)
+    if (scripted)
+      return send(
+        scripted.status,
+        scripted.body ?? { error: { code: 'UNAVAILABLE', message: 'scripted' } },
+        scripted.headers,
+      )
     const committed = run.committed.get(batch.writerId) ?? 0
     const control = { stopRequested: this.stopRequested }
     if (batch.seq <= committed) return send(200, { committedSeq: committed, duplicate: true, control })
