@@ -21,6 +21,12 @@ export interface ApiOptions {
   apiKey?: string
 }
 
+export interface RunLineage {
+  parent: { runId: string; step: number } | null
+  children: { runId: string; step: number; createdAt: string }[]
+  rewinds: { archiveIndex: number; step: number; at: string; lastStep: number | null }[]
+}
+
 export type HistoryRow = { _step: number; _runtime: number; _timestamp: number } & Record<string, unknown>
 
 const DEFAULT_PAGE = 1000
@@ -82,6 +88,8 @@ export class ApiRun {
   constructor(
     private readonly client: HttpClient,
     dto: RunDto,
+    /** For an archived (pre-rewind) state: its index in the live run's `archives()`; reads go to it. */
+    readonly archiveIndex: number | null = null,
   ) {
     this.dto = dto
     this.entity = dto.entity
@@ -111,8 +119,9 @@ export class ApiRun {
     return runApiPath(this.entity, this.project, this.id)
   }
 
-  private async get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
-    return unwrap(await this.client.request<T>({ method: 'GET', path: this.base + path, query }))
+  private async get<T>(path: string, query: RequestOptions['query'] = {}): Promise<T> {
+    const q = this.archiveIndex === null ? query : { ...query, archive: this.archiveIndex }
+    return unwrap(await this.client.request<T>({ method: 'GET', path: this.base + path, query: q }))
   }
 
   /** One page of history, at most `limit` rows from `minStep` on. */
@@ -172,12 +181,16 @@ export class ApiRun {
     }
   }
 
-  lineage(): Promise<unknown> {
-    return this.get('/lineage')
+  /** Parent and fork step, forks made from this run, and its rewinds. */
+  lineage(): Promise<RunLineage> {
+    return this.get<RunLineage>('/lineage')
   }
 
-  archives(): Promise<unknown> {
-    return this.get('/archives')
+  /** The archived (pre-rewind) states of this run, oldest first; read-only. */
+  async archives(): Promise<ApiRun[]> {
+    const body = await this.get<{ runs: RunDto[] } | RunDto[]>('/archives')
+    const dtos = Array.isArray(body) ? body : body.runs
+    return dtos.map((dto, index) => new ApiRun(this.client, dto, index))
   }
 
   async update(patch: RunPatch): Promise<ApiRun> {
