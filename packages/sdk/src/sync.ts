@@ -60,7 +60,9 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
   })
   // A run that died between writing run.json and its first record has an empty history, not an error.
   const walPath = join(dir, WAL_FILE)
-  const wal = existsSync(walPath) ? readWal(walPath) : { version: 1, entries: [], validBytes: 0, trailingBytes: 0 }
+  const wal = existsSync(walPath)
+    ? readWal(walPath)
+    : { version: 1, entries: [], validBytes: 0, trailingBytes: 0 }
 
   let entity = info.entity
   let created = false
