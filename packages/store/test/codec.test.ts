@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { m4 } from '@stemma/core'
-import { decodeFloats, decodeSteps, encodeChunk, LOD_BLOCK, LOD_FIELDS } from '../src/history/codec.js'
+import {
+  decodeFloats,
+  decodeSteps,
+  encodeChunk,
+  LOD,
+  LOD_BLOCK,
+  LOD_FIELDS,
+  lodBlockStats,
+} from '../src/history/codec.js'
+import { statsOf } from '@stemma/core'
 
 function roundTrip(steps: number[], values: number[]) {
   const c = encodeChunk(steps, values, 0, steps.length)
@@ -54,7 +63,10 @@ describe('chunk codec', () => {
         ref.last[0],
         ref.count[0],
       ])
-      expect(Array.from(decodeSteps(c.steps, lod[o]!, to - from, lod[o + 7]!))).toEqual(steps.slice(from, to))
+      expect(Array.from(decodeSteps(c.steps, lod[o]!, to - from, lod[o + LOD.byteOffset]!))).toEqual(
+        steps.slice(from, to),
+      )
+      expect(lodBlockStats(lod, b)).toEqual(statsOf(steps, values, from, to))
     }
   })
 

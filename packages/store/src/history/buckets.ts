@@ -1,5 +1,5 @@
 import { M4Builder, type M4Buckets, type View } from '@stemma/core'
-import { CHUNK_POINTS, decodeSteps, LOD_FIELDS } from './codec.js'
+import { CHUNK_POINTS, decodeSteps, LOD, LOD_FIELDS } from './codec.js'
 import type { ChunkMeta, ChunkStore } from './chunks.js'
 import { partRanges } from './view-ranges.js'
 
@@ -53,15 +53,22 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
   let start = 0
   for (let b = 0; b < blocks; b++) {
     const o = b * LOD_FIELDS
-    const first = lod[o]!
-    const last = lod[o + 1]!
-    const count = lod[o + 6]!
+    const first = lod[o + LOD.firstStep]!
+    const last = lod[o + LOD.lastStep]!
+    const count = lod[o + LOD.count]!
     if (last >= lo && first <= hi) {
       if (first >= lo && last <= hi && builder.fitsOneBucket(first, last)) {
-        builder.addBlock(first, last, lod[o + 2]!, lod[o + 3]!, lod[o + 4]!, lod[o + 5]!, count)
+        builder.addBlock(
+          first,
+          last,
+          lod[o + LOD.first]!,
+          lod[o + LOD.min]!,
+          lod[o + LOD.max]!,
+          lod[o + LOD.last]!,
+          count,
+        )
       } else {
-        // A contiguous chunk has no step blob; its steps follow from the block's first step.
-        raw(start, first, count, lod[o + 7]!)
+        raw(start, first, count, lod[o + LOD.byteOffset]!)
       }
     }
     start += count

@@ -137,6 +137,23 @@ export class ChunkStore {
     return out
   }
 
+  lod(chunkId: number): Float64Array | null {
+    const row = this.db.get<{ lod_blob: Buffer | null }>('SELECT lod_blob FROM chunks WHERE id = ?', chunkId)
+    return row?.lod_blob ? decodeFloats(row.lod_blob) : null
+  }
+
+  /** Points [start, start + n) of a chunk, reading only their slice of the value blob. */
+  slice(chunkId: number, start: number, n: number, firstStep: number, byteOffset: number): Points {
+    const row = this.db.get<{ v: Buffer; steps_blob: Buffer | null }>(
+      'SELECT substr(values_blob, ?, ?) AS v, steps_blob FROM chunks WHERE id = ?',
+      start * 8 + 1,
+      n * 8,
+      chunkId,
+    )
+    if (!row) throw new Error(`chunk ${chunkId} vanished`)
+    return { steps: decodeSteps(row.steps_blob, firstStep, n, byteOffset), values: decodeFloats(row.v) }
+  }
+
   /** All three blobs at once: a chunk that needs its LOD for a chart nearly always needs some raw points too. */
   detail(chunkId: number): { lod: Float64Array | null; steps: Buffer | null; values: Float64Array } {
     const row = this.db.get<{ lod_blob: Buffer | null; steps_blob: Buffer | null; values_blob: Buffer }>(

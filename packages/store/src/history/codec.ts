@@ -9,8 +9,24 @@ import { endianness } from 'node:os'
  */
 export const CHUNK_POINTS = 4096
 export const LOD_BLOCK = 64
-/** firstStep, lastStep, first, min, max, last, count, byte offset of the block's second step delta. */
-export const LOD_FIELDS = 8
+/**
+ * Per LOD block: firstStep, lastStep, first, min, max, last (min/max as M4 sees them: NaN only
+ * when every value is NaN), count, byte offset of the block's second step delta, finite count and
+ * sum (so a summary cut inside a chunk needs no raw points but the one block it cuts).
+ */
+export const LOD_FIELDS = 10
+export const LOD = {
+  firstStep: 0,
+  lastStep: 1,
+  first: 2,
+  min: 3,
+  max: 4,
+  last: 5,
+  count: 6,
+  byteOffset: 7,
+  finiteCount: 8,
+  sum: 9,
+} as const
 
 if (endianness() !== 'LE')
   throw new Error('@stemma/store stores float64 little-endian and needs a little-endian host.')
@@ -76,24 +92,46 @@ function fillLodBlock(
   end: number,
   byteOffset: number,
 ): void {
-  // min/max as M4 sees them: NaN only when every value is NaN.
   let min = NaN
   let max = NaN
+  let finite = 0
+  let sum = 0
   for (let i = start; i < end; i++) {
     const v = vals[i]!
     if (Number.isNaN(v)) continue
+    finite++
+    sum += v
     if (!(v >= min)) min = v
     if (!(v <= max)) max = v
   }
   const o = block * LOD_FIELDS
-  lod[o] = steps[from + start]!
-  lod[o + 1] = steps[from + end - 1]!
-  lod[o + 2] = vals[start]!
-  lod[o + 3] = min
-  lod[o + 4] = max
-  lod[o + 5] = vals[end - 1]!
-  lod[o + 6] = end - start
-  lod[o + 7] = byteOffset
+  lod[o + LOD.firstStep] = steps[from + start]!
+  lod[o + LOD.lastStep] = steps[from + end - 1]!
+  lod[o + LOD.first] = vals[start]!
+  lod[o + LOD.min] = min
+  lod[o + LOD.max] = max
+  lod[o + LOD.last] = vals[end - 1]!
+  lod[o + LOD.count] = end - start
+  lod[o + LOD.byteOffset] = byteOffset
+  lod[o + LOD.finiteCount] = finite
+  lod[o + LOD.sum] = sum
+}
+
+/** A LOD block's aggregates in `SeriesStats` terms. */
+export function lodBlockStats(lod: Float64Array, block: number): SeriesStats {
+  const o = block * LOD_FIELDS
+  const finiteCount = lod[o + LOD.finiteCount]!
+  return {
+    count: lod[o + LOD.count]!,
+    finiteCount,
+    sum: lod[o + LOD.sum]!,
+    min: finiteCount > 0 ? lod[o + LOD.min]! : Infinity,
+    max: finiteCount > 0 ? lod[o + LOD.max]! : -Infinity,
+    firstStep: lod[o + LOD.firstStep]!,
+    first: lod[o + LOD.first]!,
+    lastStep: lod[o + LOD.lastStep]!,
+    last: lod[o + LOD.last]!,
+  }
 }
 
 /**
@@ -135,13 +173,4 @@ export function decodeSteps(
     out[i] = step
   }
   return out
-}
-
-/** The block's step offset in `decodeSteps` terms: deltas start at the point after the block's first. */
-export function lodBlockStart(
-  lod: Float64Array,
-  block: number,
-): { firstStep: number; count: number; byteOffset: number } {
-  const o = block * LOD_FIELDS
-  return { firstStep: lod[o]!, count: lod[o + 6]!, byteOffset: lod[o + 7]! }
 }

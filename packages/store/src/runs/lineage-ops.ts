@@ -33,7 +33,7 @@ function rebuildFrom(
   metrics: MetricDefinition[],
   overrides: Record<string, unknown>,
 ): number | null {
-  const stats = viewStats(ctx.chunks, kept)
+  const stats = viewStats(ctx.db, ctx.chunks, kept)
   ctx.stats.replaceAll(pk, stats, viewLastValues(ctx.db, kept))
   let lastStep = viewLastValueStep(ctx.db, kept)
   for (const s of stats.values()) lastStep = Math.max(lastStep ?? -1, s.lastStep)
