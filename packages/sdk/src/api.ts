@@ -160,8 +160,13 @@ export class ApiRun {
         limit: pageSize,
       })
       for (const row of page) yield row
-      if (page.length < pageSize) return
-      minStep = page[page.length - 1]!._step + 1
+      if (page.length === 0) return
+      const lastStep = page[page.length - 1]!._step
+      // A short page ends the scan unless the run is known to go further (a server may skip rows
+      // that hold none of the requested keys).
+      if (page.length < pageSize && (this.lastStep === null || lastStep >= this.lastStep)) return
+      if (options.maxStep !== undefined && lastStep >= options.maxStep) return
+      minStep = lastStep + 1
     }
   }
 

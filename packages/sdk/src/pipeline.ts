@@ -14,6 +14,8 @@ import type { WalWriter } from './wal.js'
 
 /** About 4 MB of JSON: far below the server's 16 MiB body limit, large enough to amortise a request. */
 const MAX_POINTS_PER_BATCH = 250_000
+/** Buffered rows, as a multiple of `maxBufferedRows`, at which `log()` itself flushes. */
+const HARD_CAP_FACTOR = 4
 
 export interface PipelineOptions {
   writerId: string
@@ -53,7 +55,12 @@ export class Pipeline implements StepSink {
 
   // StepSink: called by StepClock on the hot path, so: push and return.
   commit(row: CommittedRow): void {
-    if (this.rows.push(row) >= this.options.maxBufferedRows && !this.earlyFlushScheduled) {
+    const buffered = this.rows.push(row)
+    if (buffered < this.options.maxBufferedRows) return
+    if (buffered >= HARD_CAP_FACTOR * this.options.maxBufferedRows) {
+      // A loop that never yields never lets the timer run: flush here rather than grow without bound.
+      this.safeFlush()
+    } else if (!this.earlyFlushScheduled) {
       this.earlyFlushScheduled = true
       setImmediate(() => this.safeFlush())
     }
@@ -80,7 +87,7 @@ export class Pipeline implements StepSink {
   }
 
   /** A timer must never crash the user's process; a failed write is reported and retried next tick. */
-  private safeFlush(): void {
+  safeFlush(): void {
     try {
       this.flush()
     } catch (err) {

@@ -236,7 +236,10 @@ export class Run {
         // the process is going away; whatever reached the file is what sync will deliver
       }
     }
-    if (this.params.wal !== undefined && (this.params.uploader?.pending ?? 1) > 0) {
+    if (this.params.wal === undefined) return
+    if (this.mode === 'offline')
+      this.params.settings.print(`stemma: Upload this run with: stemma sync ${this.dir}`)
+    else if ((this.params.uploader?.pending ?? 0) > 0) {
       this.params.settings.print(
         `stemma: the process exited before everything was uploaded; deliver the rest with: stemma sync ${this.dir}`,
       )

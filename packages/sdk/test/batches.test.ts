@@ -135,6 +135,19 @@ describe('batches written by a run', () => {
     expect(Object.assign({}, ...batches.map((b) => b.summary ?? {}))).toEqual({ best: 42 })
   })
 
+  it('a loop that never yields still flushes, so memory stays bounded', async () => {
+    const run = await stemma.init({
+      project: 'p',
+      mode: 'offline',
+      dir,
+      settings: { quiet: true, handleExit: false, maxBufferedRows: 100 },
+    })
+    for (let i = 0; i < 1000; i++) run.log({ i })
+    expect(walBatches(run.dir).length).toBeGreaterThanOrEqual(2)
+    await run.finish()
+    expect(rowsOf(walBatches(run.dir)).size).toBe(1000)
+  })
+
   it('strict step policy throws on a lower step', async () => {
     const run = await stemma.init({
       project: 'p',
