@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqliteStore } from '../dist/index.js'
 
-const KEYS = 20
+const KEYS = Number(process.env.KEYS ?? 20)
 const ROWS = Number(process.env.ROWS ?? 100_000)
 const BATCH = 1000
+const KEY = KEYS > 3 ? 'm3' : 'm0'
 
 function batch(seq, from, n) {
   const steps = []
@@ -63,10 +64,10 @@ console.log(JSON.stringify({ what: 'bytes/point', value: +(size() / points).toFi
 const store = openSqliteStore({ path: file })
 
 for (const [label, opts] of [
-  ['m4 full 1000', { key: 'm3', buckets: 1000 }],
+  ['m4 full 1000', { key: KEY, buckets: 1000 }],
   [
     'm4 half 1000',
-    { key: 'm3', buckets: 1000, minStep: Math.floor(ROWS / 3), maxStep: Math.floor((2 * ROWS) / 3) },
+    { key: KEY, buckets: 1000, minStep: Math.floor(ROWS / 3), maxStep: Math.floor((2 * ROWS) / 3) },
   ],
 ]) {
   const times = []

@@ -27,6 +27,8 @@ export function viewBuckets(
 
 /** Decoded steps of the block being read; reused because charts decode many small blocks. */
 const scratch = new Float64Array(CHUNK_POINTS)
+/** Above this many cut blocks in a chunk, one read of the whole value blob beats a slice per block. */
+const SLICE_LIMIT = 2
 
 function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: number, hi: number): void {
   const s = chunk.stats
@@ -37,12 +39,32 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
     builder.addBlock(s.firstStep, s.lastStep, s.first, min, max, s.last, s.count)
     return
   }
-  const { lod, steps: stepBlob, values } = chunks.detail(chunk.id)
+  const lod = chunks.lod(chunk.id)
+  const needsRaw = (first: number, last: number) =>
+    last >= lo && first <= hi && !(first >= lo && last <= hi && builder.fitsOneBucket(first, last))
+  // A chunk usually needs raw points for a block or two: read just their slices then, and the
+  // whole value blob only when many blocks need them (a zoomed-in chart).
+  let whole: { steps: Uint8Array | null; values: Float64Array } | undefined
+  if (lod) {
+    let cut = 0
+    for (let o = 0; o < lod.length; o += LOD_FIELDS)
+      if (needsRaw(lod[o + LOD.firstStep]!, lod[o + LOD.lastStep]!)) cut++
+    if (cut > SLICE_LIMIT) whole = chunks.blobs(chunk.id)
+  }
   const raw = (start: number, firstStep: number, n: number, byteOffset: number) => {
-    const steps = decodeSteps(stepBlob, firstStep, n, byteOffset, scratch)
+    let steps: Float64Array
+    let values: Float64Array
+    let offset = 0
+    if (whole) {
+      steps = decodeSteps(whole.steps, firstStep, n, byteOffset, scratch)
+      values = whole.values
+      offset = start
+    } else {
+      ;({ steps, values } = chunks.slice(chunk.id, start, n, firstStep, byteOffset))
+    }
     for (let i = 0; i < n; i++) {
       const step = steps[i]!
-      if (step >= lo && step <= hi) builder.addPoint(step, values[start + i]!)
+      if (step >= lo && step <= hi) builder.addPoint(step, values[offset + i]!)
     }
   }
   if (!lod) {
@@ -57,7 +79,7 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
     const last = lod[o + LOD.lastStep]!
     const count = lod[o + LOD.count]!
     if (last >= lo && first <= hi) {
-      if (first >= lo && last <= hi && builder.fitsOneBucket(first, last)) {
+      if (!needsRaw(first, last)) {
         builder.addBlock(
           first,
           last,

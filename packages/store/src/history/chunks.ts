@@ -154,33 +154,19 @@ export class ChunkStore {
     return { steps: decodeSteps(row.steps_blob, firstStep, n, byteOffset), values: decodeFloats(row.v) }
   }
 
-  /** All three blobs at once: a chunk that needs its LOD for a chart nearly always needs some raw points too. */
-  detail(chunkId: number): { lod: Float64Array | null; steps: Buffer | null; values: Float64Array } {
-    const row = this.db.get<{ lod_blob: Buffer | null; steps_blob: Buffer | null; values_blob: Buffer }>(
-      'SELECT lod_blob, steps_blob, values_blob FROM chunks WHERE id = ?',
-      chunkId,
-    )
-    if (!row) throw new Error(`chunk ${chunkId} vanished`)
-    return {
-      lod: row.lod_blob ? decodeFloats(row.lod_blob) : null,
-      steps: row.steps_blob,
-      values: decodeFloats(row.values_blob),
-    }
-  }
-
-  /** Raw step and value blobs, for decoding only the blocks a query needs. */
-  blobs(chunkId: number): { steps: Buffer | null; values: Buffer } {
+  /** Raw step and value blobs, values as float64. */
+  blobs(chunkId: number): { steps: Buffer | null; values: Float64Array } {
     const row = this.db.get<{ steps_blob: Buffer | null; values_blob: Buffer }>(
       'SELECT steps_blob, values_blob FROM chunks WHERE id = ?',
       chunkId,
     )
     if (!row) throw new Error(`chunk ${chunkId} vanished`)
-    return { steps: row.steps_blob, values: row.values_blob }
+    return { steps: row.steps_blob, values: decodeFloats(row.values_blob) }
   }
 
   points(chunkId: number, firstStep: number, count: number): Points {
     const b = this.blobs(chunkId)
-    return { steps: decodeSteps(b.steps, firstStep, count), values: decodeFloats(b.values) }
+    return { steps: decodeSteps(b.steps, firstStep, count), values: b.values }
   }
 
   /** All points of a series in [lo, hi], in step order. */
