@@ -99,6 +99,8 @@ function normalizeResume(
 /** Starts a run: the W&B `wandb.init`. One run is active per process unless `reinit` ends the previous one. */
 export async function init(options: InitOptions = {}): Promise<Run> {
   const warn = defaultWarn
+  // A run already finishing (finish() called but not awaited) is waited for, not refused.
+  if (current?.finished === true) await current.finish()
   if (current !== undefined) {
     if (options.reinit !== true) {
       throw new StemmaError(

@@ -254,8 +254,12 @@ export class Run {
     )
     void this.finishWith('killed', 143).then(() => {
       const callback = this.params.settings.onStopRequested
-      if (callback) callback()
-      else process.kill(process.pid, 'SIGTERM')
+      if (callback === undefined) return process.kill(process.pid, 'SIGTERM')
+      try {
+        callback()
+      } catch (err) {
+        this.params.warn(`onStopRequested threw: ${(err as Error).message}`)
+      }
     })
   }
 

@@ -73,6 +73,14 @@ describe('online runs', () => {
     expect(server.run(run.id)!.dto).toMatchObject({ state: 'failed', exitCode: 2 })
   })
 
+  it('a second init waits for a run that is already finishing', async () => {
+    const first = await init()
+    void first.finish()
+    const second = await init()
+    expect(server.run(first.id)!.dto.state).toBe('finished')
+    expect(stemma.run).toBe(second)
+  })
+
   it('refuses a second init unless reinit', async () => {
     const first = await init()
     await expect(init()).rejects.toThrow(/still active/)
