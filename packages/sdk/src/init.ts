@@ -98,7 +98,7 @@ function normalizeResume(
 
 /** Starts a run: the W&B `wandb.init`. One run is active per process unless `reinit` ends the previous one. */
 export async function init(options: InitOptions = {}): Promise<Run> {
-  const warn = defaultWarn
+  let warn: Warn = defaultWarn
   // A run already finishing (finish() called but not awaited) is waited for, not refused.
   if (current?.finished === true) await current.finish()
   if (current !== undefined) {
@@ -111,6 +111,8 @@ export async function init(options: InitOptions = {}): Promise<Run> {
     await current.finish()
   }
   const settings = resolveSettings(options.settings, process.env, warn)
+  // Once settings are known, warnings go where the user sends terminal lines.
+  if (options.settings?.print !== undefined) warn = (message) => settings.print(`stemma: WARNING ${message}`)
   const target = resolveTarget(options, process.env, warn)
   const project = parseEntityOrProject('project', target.project)
   const entity = target.entity === undefined ? undefined : parseEntityOrProject('entity', target.entity)

@@ -48,7 +48,7 @@ export function summaryBlock(
   maxRows = 40,
 ): string[] {
   const lines: string[] = []
-  const withLine = histories.filter((h) => h.points.length > 1).slice(0, maxRows)
+  const withLine = histories.filter((h) => h.points.length > 0).slice(0, maxRows)
   if (withLine.length > 0) {
     lines.push(`${prefix}`, `${prefix} Run history:`)
     lines.push(
