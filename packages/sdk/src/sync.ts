@@ -12,12 +12,13 @@ import { RetryingTransport } from './retrying-transport.js'
 import { readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-files.js'
 import { defaultWarn, envString, resolveConnection } from './settings.js'
 import { HttpClient } from './transport.js'
-import { readWal } from './wal.js'
+import { WalCursor } from './wal.js'
 
 export interface SyncOptions {
   baseUrl?: string
   apiKey?: string
-  onProgress?: (progress: { done: number; total: number }) => void
+  /** After each record sent: records read so far, and how far into the file that is. */
+  onProgress?: (progress: { records: number; bytes: number; totalBytes: number }) => void
   /** Backoff for retryable failures; defaults 1 s → 60 s, giving up after 10 minutes per request. */
   retryInitialMs?: number
   retryMaxMs?: number
@@ -58,55 +59,65 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
     maxMs: options.retryMaxMs ?? 60_000,
     deadlineMs: options.deadlineMs ?? 600_000,
   })
-  // A run that died between writing run.json and its first record has an empty history, not an error.
-  const walPath = join(dir, WAL_FILE)
-  const wal = existsSync(walPath)
-    ? readWal(walPath)
-    : { version: 1, entries: [], validBytes: 0, trailingBytes: 0 }
-
   let entity = info.entity
   let created = false
   if (info.offline || entity === null) {
     entity = await createRun(transport, dir, info, info.init)
     created = true
   }
-
   const result: SyncResult = {
     runPath: `${entity}/${info.project}/${info.runId}`,
-    records: wal.entries.length,
+    records: 0,
     sent: 0,
     duplicates: 0,
-    trailingBytes: wal.trailingBytes,
-    ended: wal.entries.some((e) => e.record.batch.exit !== undefined),
+    trailingBytes: 0,
+    ended: false,
   }
-  const committed = new Map<string, number>()
-  for (let i = 0; i < wal.entries.length; i++) {
-    const { batch, body } = wal.entries[i]!.record
-    if ((committed.get(batch.writerId) ?? 0) >= batch.seq) {
-      result.duplicates++
-      continue
+  // A run that died between writing run.json and its first record has an empty history, not an error.
+  const walPath = join(dir, WAL_FILE)
+  if (!existsSync(walPath)) return result
+
+  const cursor = new WalCursor(walPath)
+  try {
+    const committed = new Map<string, number>()
+    for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) {
+      const { batch, body } = entry.record
+      result.records++
+      if (batch.exit !== undefined) result.ended = true
+      if ((committed.get(batch.writerId) ?? 0) >= batch.seq) {
+        result.duplicates++
+        continue
+      }
+      const post = () =>
+        transport.send<IngestResponse>({
+          method: 'POST',
+          path: `${runApiPath(entity!, info.project, info.runId)}/batches`,
+          body,
+        })
+      let outcome = await post()
+      if (outcome.kind === 'failure' && outcome.status === 404 && !created) {
+        // The server lost or deleted the run: create it again (same id) and carry on.
+        entity = await createRun(transport, dir, info, minimalInit(info))
+        created = true
+        outcome = await post()
+      }
+      if (outcome.kind !== 'success') {
+        throw new StemmaError(
+          outcome.error.code,
+          `sync of ${dir} stopped at batch ${batch.seq} (${result.sent} sent, ${result.duplicates} already there): ${outcome.error.message}`,
+          outcome.error.details,
+        )
+      }
+      committed.set(batch.writerId, outcome.body.committedSeq)
+      if (outcome.body.duplicate) result.duplicates++
+      else result.sent++
+      options.onProgress?.({ records: result.records, bytes: cursor.offset, totalBytes: cursor.size })
     }
-    const path = `${runApiPath(entity, info.project, info.runId)}/batches`
-    let outcome = await transport.send<IngestResponse>({ method: 'POST', path, body })
-    if (outcome.kind === 'failure' && outcome.status === 404 && !created) {
-      // The server lost or deleted the run: create it again (same id) and carry on.
-      entity = await createRun(transport, dir, info, minimalInit(info))
-      created = true
-      outcome = await transport.send<IngestResponse>({ method: 'POST', path, body })
-    }
-    if (outcome.kind !== 'success') {
-      throw new StemmaError(
-        outcome.error.code,
-        `sync of ${dir} stopped at batch ${batch.seq} (${result.sent} sent, ${result.duplicates} already there): ${outcome.error.message}`,
-        outcome.error.details,
-      )
-    }
-    committed.set(batch.writerId, outcome.body.committedSeq)
-    if (outcome.body.duplicate) result.duplicates++
-    else result.sent++
-    options.onProgress?.({ done: i + 1, total: wal.entries.length })
+    result.trailingBytes = cursor.trailingBytes
+    return result
+  } finally {
+    cursor.close()
   }
-  return result
 }
 
 /** For a run the server knew once: no fork or rewind again, just "continue this id". */

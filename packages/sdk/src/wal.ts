@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import type { IngestBatch } from '@stemma/core'
 
@@ -126,24 +126,79 @@ export class WalWriter {
   }
 }
 
+/**
+ * Reads a write-ahead file one record at a time, so a file of any size is delivered in constant
+ * memory. `next()` returns undefined at the end or at the first torn or damaged frame; the size is
+ * taken when the cursor opens, so a file still being written reads up to that point.
+ */
+export class WalCursor {
+  readonly version: number
+  readonly size: number
+  /** Offset after the last record read (the header's end before the first). */
+  offset = 0
+  private readonly fd: number
+  private done = false
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r')
+    this.size = fstatSync(this.fd).size
+    const head = Buffer.alloc(HEADER_BYTES)
+    const got = this.size >= HEADER_BYTES ? readSync(this.fd, head, 0, HEADER_BYTES, 0) : 0
+    if (got < HEADER_BYTES || head.toString('latin1', 0, 6) !== WAL_MAGIC) {
+      this.version = 0
+      this.done = true
+    } else {
+      this.version = head.readUInt16LE(6)
+      this.offset = HEADER_BYTES
+    }
+  }
+
+  get trailingBytes(): number {
+    return this.size - this.offset
+  }
+
+  next(): WalEntry | undefined {
+    if (this.done || this.offset + FRAME_BYTES > this.size) return this.finish()
+    const frame = Buffer.alloc(FRAME_BYTES)
+    readSync(this.fd, frame, 0, FRAME_BYTES, this.offset)
+    const length = frame.readUInt32LE(0)
+    if (length > MAX_RECORD_BYTES || this.offset + FRAME_BYTES + length > this.size) return this.finish()
+    const payload = Buffer.alloc(length)
+    readSync(this.fd, payload, 0, length, this.offset + FRAME_BYTES)
+    if (crc32(payload) !== frame.readUInt32LE(4)) return this.finish()
+    const record = restoreRecord(this.version, payload)
+    if (record === undefined) return this.finish()
+    const entry = { record, offset: this.offset, length: FRAME_BYTES + length }
+    this.offset += FRAME_BYTES + length
+    return entry
+  }
+
+  close(): void {
+    if (!this.closed) closeSync(this.fd)
+    this.closed = true
+  }
+
+  private closed = false
+
+  private finish(): undefined {
+    this.done = true
+    return undefined
+  }
+}
+
 /** Reads every intact record; stops quietly at a torn or damaged tail. */
 export function readWal(path: string): WalReadResult {
-  const data = readFileSync(path)
-  if (data.length < HEADER_BYTES || data.toString('latin1', 0, 6) !== WAL_MAGIC) {
-    return { version: 0, entries: [], validBytes: 0, trailingBytes: data.length }
+  const cursor = new WalCursor(path)
+  try {
+    const entries: WalEntry[] = []
+    for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) entries.push(entry)
+    return {
+      version: cursor.version,
+      entries,
+      validBytes: cursor.offset,
+      trailingBytes: cursor.trailingBytes,
+    }
+  } finally {
+    cursor.close()
   }
-  const version = data.readUInt16LE(6)
-  const entries: WalEntry[] = []
-  let offset = HEADER_BYTES
-  while (offset + FRAME_BYTES <= data.length) {
-    const length = data.readUInt32LE(offset)
-    if (length > MAX_RECORD_BYTES || offset + FRAME_BYTES + length > data.length) break
-    const payload = data.subarray(offset + FRAME_BYTES, offset + FRAME_BYTES + length)
-    if (crc32(payload) !== data.readUInt32LE(offset + 4)) break
-    const record = restoreRecord(version, payload)
-    if (record === undefined) break
-    entries.push({ record, offset, length: FRAME_BYTES + length })
-    offset += FRAME_BYTES + length
-  }
-  return { version, entries, validBytes: offset, trailingBytes: data.length - offset }
 }

@@ -25,7 +25,7 @@ describe('a training process', () => {
       env(),
     )
     await script.waitFor(/logged 3000\n/)
-    await new Promise((r) => setTimeout(r, 300))
+    await new Promise((r) => setTimeout(r, 1200))
     const killedAt = Date.now()
     script.child.kill('SIGKILL')
     expect((await script.exited).signal).toBe('SIGKILL')
@@ -42,8 +42,9 @@ describe('a training process', () => {
     expect(steps.length).toBe(walRows)
     expect(steps).toEqual(steps.map((_, i) => i))
     expect(steps.every((s) => fake.rows.get(s)!.value === s * 2 && fake.rows.get(s)!.other === -s)).toBe(true)
-    // Everything logged more than a couple of flush intervals before the kill is there.
-    const safe = script.lines.filter((l) => l.at < killedAt - 250 && l.line.startsWith('logged '))
+    // Everything logged well over a flush interval (100 ms) before the kill is there; the margin
+    // absorbs scheduling delays on a loaded machine.
+    const safe = script.lines.filter((l) => l.at < killedAt - 1000 && l.line.startsWith('logged '))
     const safeCount = Number(safe.at(-1)!.line.slice('logged '.length))
     expect(steps.length).toBeGreaterThanOrEqual(safeCount)
 

@@ -39,7 +39,7 @@ describe('offline runs and syncRunDir', () => {
     const first = await stemma.syncRunDir(run.dir, {
       baseUrl: server.url,
       apiKey: API_KEY,
-      onProgress: (p) => progress.push(p.done),
+      onProgress: (p) => progress.push(p.records),
     })
     expect(first.records).toBeGreaterThan(1)
     expect(first).toMatchObject({
@@ -94,5 +94,34 @@ describe('offline runs and syncRunDir', () => {
     expect(rest).toMatchObject({ sent: 1, ended: true })
     expect(server.run(run.id)!.rows.size).toBe(100)
     expect(server.run(run.id)!.dto.state).toBe('finished')
+  })
+
+  it('re-creates an online run the server lost, without forking it again', async () => {
+    const parent = await stemma.init({
+      baseUrl: server.url,
+      apiKey: API_KEY,
+      project: 'lost',
+      dir: tempDir(),
+      settings: { quiet: true, handleExit: false },
+    })
+    parent.log({ x: 1 })
+    await parent.finish()
+    const run = await stemma.init({
+      baseUrl: server.url,
+      apiKey: API_KEY,
+      project: 'lost',
+      dir: tempDir(),
+      forkFrom: `${parent.id}?_step=0`,
+      settings: { quiet: true, handleExit: false },
+    })
+    run.log({ x: 2 })
+    await run.finish()
+    server.runs.delete(`tester/lost/${run.id}`)
+    const result = await stemma.syncRunDir(run.dir, { apiKey: API_KEY })
+    expect(result).toMatchObject({ ended: true, duplicates: 0 })
+    const recreated = server.run(run.id)!
+    expect(recreated.init.forkFrom).toBeUndefined()
+    expect(recreated.init.resume).toBe('allow')
+    expect(recreated.dto.state).toBe('finished')
   })
 })
