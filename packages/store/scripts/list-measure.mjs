@@ -13,6 +13,7 @@ for (const [label, q] of [
   ['default order, first page', {}],
   ['filter config + sort summary', { filter: { 'config.arch': 'cnn', 'config.lr': { $gt: 0.05 } }, order: '-summary.loss' }],
   ['tags filter, sort name', { filter: { tags: 'best' }, order: 'name' }],
+  ['no filter, sort summary', { order: '-summary.loss' }],
 ]) {
   const times = []
   for (let i = 0; i < 5; i++) {

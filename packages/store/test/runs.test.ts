@@ -123,6 +123,80 @@ for (const dialect of DIALECTS) {
       expect((await store.runs.list({ entity: 'e', project: 'none', limit: 1, offset: 0 })).total).toBe(0)
     })
 
+    it('sorts the same in the database as in process, including odd summary values', async () => {
+      const losses: unknown[] = [
+        3,
+        Infinity,
+        -Infinity,
+        NaN,
+        'text',
+        1.5,
+        -2,
+        { nested: 1 },
+        true,
+        undefined,
+        0,
+        'abc',
+      ]
+      for (let i = 0; i < losses.length; i++) {
+        await store.runs.create(runInput(`s${i}`, { now: NOW + (i % 3), config: { 'odd.key': i } }))
+        const loss = losses[i]
+        if (typeof loss === 'number') await logRows(store, ref(`s${i}`), [{ step: 0, loss }])
+        else if (loss !== undefined) {
+          await store.history.ingest(ref(`s${i}`), { writerId: 'w', seq: 1, summary: { loss } }, NOW)
+        }
+      }
+      for (const order of [
+        'summary.loss',
+        '-summary.loss',
+        'createdAt',
+        '-createdAt',
+        'name',
+        '-lastStep',
+        'config.odd.key',
+      ]) {
+        const viaSql = await store.runs.list({ entity: 'e', project: 'p', order, limit: 100, offset: 0 })
+        const inProcess = await store.runs.list({
+          entity: 'e',
+          project: 'p',
+          order,
+          filter: { id: { $exists: true } },
+          limit: 100,
+          offset: 0,
+        })
+        expect(
+          viaSql.runs.map((r) => r.runId),
+          order,
+        ).toEqual(inProcess.runs.map((r) => r.runId))
+      }
+      const asc = await store.runs.list({
+        entity: 'e',
+        project: 'p',
+        order: 'summary.loss',
+        limit: 100,
+        offset: 0,
+      })
+      expect(asc.runs.map((r) => r.runId).slice(0, 8)).toEqual([
+        's2',
+        's6',
+        's10',
+        's5',
+        's0',
+        's1',
+        's11',
+        's4',
+      ])
+      const page = await store.runs.list({
+        entity: 'e',
+        project: 'p',
+        order: '-summary.loss',
+        limit: 2,
+        offset: 1,
+      })
+      expect(page.runs.map((r) => r.runId)).toEqual(['s0', 's5'])
+      expect(page.total).toBe(losses.length)
+    })
+
     it('stores users and hashed API keys', async () => {
       expect(await store.auth.countUsers()).toBe(0)
       const id = await store.auth.createUser('admin', true, NOW)

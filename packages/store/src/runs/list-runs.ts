@@ -1,7 +1,7 @@
 import { isPlainObject, matchesFilter, resolvePath, validateFilter, type RunFilter } from '@stemma/core'
 import type { ListRunsQuery, RunRecord } from '../ports.js'
 import type { Db } from '../sql/db.js'
-import { fromJson } from '../sql/json.js'
+import { fromJson, NUMBER_TAG } from '../sql/json.js'
 import { loadView, RUN_SELECT, toRecord, type RunRow } from './run-rows.js'
 
 /** Run-shaped fields that filters and sort orders can name, with the column(s) each reads. */
@@ -59,8 +59,9 @@ function filterFields(filter: RunFilter, out: Set<string>): Set<string> {
 
 /** Missing values sort last in either direction; numbers sort before strings. */
 function compareValues(a: unknown, b: unknown, desc: boolean): number {
-  const aMissing = typeof a !== 'number' && typeof a !== 'string'
-  const bMissing = typeof b !== 'number' && typeof b !== 'string'
+  // NaN counts as missing: it has no place in an order.
+  const aMissing = (typeof a !== 'number' && typeof a !== 'string') || Number.isNaN(a)
+  const bMissing = (typeof b !== 'number' && typeof b !== 'string') || Number.isNaN(b)
   if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1
   if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1
   const c =
@@ -72,10 +73,20 @@ function compareValues(a: unknown, b: unknown, desc: boolean): number {
   return desc ? -c : c
 }
 
+/** A sort on a top-level JSON key (`summary.loss`) that the database can extract itself. */
+function jsonSort(db: Db, path: string): { column: string; path: string } | undefined {
+  const dot = path.indexOf('.')
+  const field = path.slice(0, dot)
+  if (dot < 0 || !['config', 'summary', 'metadata'].includes(field)) return undefined
+  const jsonPath = db.dialect.jsonPath(path.slice(dot + 1))
+  return jsonPath === undefined ? undefined : { column: `r.${field}`, path: jsonPath }
+}
+
 /**
- * Lists a project's runs. Without a filter and with a plain-column order the database sorts and
- * pages. Otherwise only the columns the filter and order read are fetched and parsed, the rest is
- * matched in process with core's filter rules, and full records are built for the page alone.
+ * Lists a project's runs. Without a filter, and ordered by a plain column or a top-level JSON key,
+ * the database sorts and pages. Otherwise only the columns the filter reads (and the sort key) are
+ * fetched and parsed, matching runs in process with core's filter rules; full records are built for
+ * the page alone.
  */
 export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; total: number } {
   const filter = query.filter === undefined ? undefined : validateFilter(query.filter)
@@ -88,40 +99,59 @@ export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; tot
   const order = query.order ?? '-createdAt'
   const desc = order.startsWith('-')
   const path = desc || order.startsWith('+') ? order.slice(1) : order
-  const scope = 'r.project_id = ? AND (r.archived_from IS NULL OR ? = 1)'
-  const args = [project.id, query.includeArchived ? 1 : 0]
+  const dir = desc ? 'DESC' : 'ASC'
+  const params: Record<string, unknown> = { project: project.id, archived: query.includeArchived ? 1 : 0 }
+  const scope = 'r.project_id = @project AND (r.archived_from IS NULL OR @archived = 1)'
   const page = (pks: number[]) =>
     pks.map((pk) => toRecord(db.get<RunRow>(`${RUN_SELECT} WHERE r.pk = ?`, pk)!, loadView(db, pk)))
 
+  // The sort key as SQL, with a rank that puts missing values last and numbers before strings.
+  let sortValue: string | undefined
+  let sortRank = ''
+  const json = jsonSort(db, path)
+  if (json) {
+    const key = db.dialect.jsonSortKey(json.column)
+    sortValue = key.value
+    sortRank = `${key.isText}, `
+    Object.assign(params, {
+      path: json.path,
+      inf: `${NUMBER_TAG}Infinity`,
+      ninf: `${NUMBER_TAG}-Infinity`,
+      nan: `${NUMBER_TAG}NaN`,
+    })
+  } else if (SQL_ORDERABLE.has(path)) sortValue = `r.${FIELDS[path]!.columns[0]}`
+
   const hasFilter = filter !== undefined && Object.keys(filter).length > 0
-  if (!hasFilter && SQL_ORDERABLE.has(path)) {
-    const column = `r.${FIELDS[path]!.columns[0]}`
-    const dir = desc ? 'DESC' : 'ASC'
-    const total = db.get<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE ${scope}`, ...args)!.n
+  if (!hasFilter && sortValue !== undefined) {
+    const total = db.get<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE ${scope}`, params)!.n
     const pks = db
       .all<{ pk: number }>(
-        `SELECT r.pk AS pk FROM runs r WHERE ${scope} ORDER BY (${column} IS NULL), ${column} ${dir}, r.pk ${dir} LIMIT ? OFFSET ?`,
-        ...args,
-        query.limit,
-        query.offset,
+        `SELECT r.pk AS pk FROM runs r WHERE ${scope}
+         ORDER BY (${sortValue}) IS NULL, ${sortRank}${sortValue} ${dir}, r.pk ${dir} LIMIT @limit OFFSET @offset`,
+        { ...params, limit: query.limit, offset: query.offset },
       )
       .map((r) => r.pk)
     return { runs: page(pks), total }
   }
 
-  const fields = [...filterFields(filter ?? {}, new Set([path.split('.')[0]!]))].filter((f) => f in FIELDS)
+  const wanted = filterFields(filter ?? {}, new Set(sortValue === undefined ? [path.split('.')[0]!] : []))
+  const fields = [...wanted].filter((f) => f in FIELDS)
   const columns = [...new Set(fields.flatMap((f) => FIELDS[f]!.columns))]
-  const rows = db.all<Record<string, unknown> & { pk: number }>(
-    `SELECT r.pk AS pk${columns.map((c) => `, r.${c} AS ${c}`).join('')} FROM runs r WHERE ${scope}`,
-    ...args,
+  const rows = db.all<Record<string, unknown> & { pk: number; sort_key?: unknown }>(
+    `SELECT r.pk AS pk${columns.map((c) => `, r.${c} AS ${c}`).join('')}${sortValue ? `, ${sortValue} AS sort_key` : ''}
+     FROM runs r WHERE ${scope}`,
+    params,
   )
   let items = rows.map((row) => {
     const obj: Record<string, unknown> = {}
     for (const f of fields) obj[f] = FIELDS[f]!.value(row)
-    return { pk: row.pk, obj }
+    return { pk: row.pk, obj, sortKey: row.sort_key }
   })
   if (hasFilter) items = items.filter((it) => matchesFilter(filter!, (p) => resolvePath(it.obj, p)))
-  const keyed = items.map((it) => ({ pk: it.pk, key: resolvePath(it.obj, path) }))
+  const keyed = items.map((it) => ({
+    pk: it.pk,
+    key: sortValue === undefined ? resolvePath(it.obj, path) : it.sortKey,
+  }))
   keyed.sort((x, y) => compareValues(x.key, y.key, desc) || (desc ? y.pk - x.pk : x.pk - y.pk))
   return {
     runs: page(keyed.slice(query.offset, query.offset + query.limit).map((k) => k.pk)),

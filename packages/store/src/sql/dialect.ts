@@ -17,6 +17,14 @@ export interface SqlDialect {
   readonly tableSuffixForCompositeKey: string
   /** Pragmas or session settings to run when a connection opens. */
   readonly connectionSetup: readonly string[]
+  /**
+   * SQL for sorting by a top-level key of a JSON text column, the key path bound as `@path`
+   * (see `jsonPath`) and the store's non-finite tags as `@inf`, `@ninf`, `@nan`: `value` is the
+   * number or string there (±Infinity as numbers, anything else NULL), `isText` is 1 for strings.
+   */
+  jsonSortKey(column: string): { value: string; isText: string }
+  /** The `@path` parameter naming `key`, or undefined when this dialect cannot address it safely. */
+  jsonPath(key: string): string | undefined
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -40,4 +48,17 @@ export const sqliteDialect: SqlDialect = {
     'PRAGMA mmap_size = 268435456',
     'PRAGMA busy_timeout = 5000',
   ],
+  jsonSortKey(column) {
+    const type = `json_type(${column}, @path)`
+    const raw = `json_extract(${column}, @path)`
+    return {
+      // 9e999 is how SQLite spells infinity.
+      value: `CASE WHEN ${type} IN ('integer', 'real') THEN ${raw} WHEN ${type} = 'text' THEN CASE ${raw}
+        WHEN @inf THEN 9e999 WHEN @ninf THEN -9e999 WHEN @nan THEN NULL ELSE ${raw} END END`,
+      isText: `CASE WHEN ${type} = 'text' AND ${raw} NOT IN (@inf, @ninf, @nan) THEN 1 ELSE 0 END`,
+    }
+  },
+  jsonPath(key) {
+    return /^[^".\\[\]$]+$/.test(key) ? `$."${key}"` : undefined
+  },
 }

@@ -2,7 +2,8 @@
  * JSON columns (config, summary, logged values) must keep NaN and ±Infinity, which plain JSON
  * turns into null. They are written as NUL-prefixed strings, which no real value starts with.
  */
-const TAG = '\u0000num:'
+export const NUMBER_TAG = '\u0000num:'
+const TAG = NUMBER_TAG
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
