@@ -96,8 +96,22 @@ function normalizeResume(
   return undefined
 }
 
+let starting: Promise<unknown> | undefined
+
 /** Starts a run: the W&B `wandb.init`. One run is active per process unless `reinit` ends the previous one. */
 export async function init(options: InitOptions = {}): Promise<Run> {
+  // Two inits racing would both see no active run; the second waits for the first to settle.
+  while (starting !== undefined) await starting.catch(() => undefined)
+  const promise = startRun(options)
+  starting = promise
+  try {
+    return await promise
+  } finally {
+    if (starting === promise) starting = undefined
+  }
+}
+
+async function startRun(options: InitOptions): Promise<Run> {
   let warn: Warn = defaultWarn
   // A run already finishing (finish() called but not awaited) is waited for, not refused.
   if (current?.finished === true) await current.finish()

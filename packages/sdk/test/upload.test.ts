@@ -81,6 +81,15 @@ describe('online runs', () => {
     expect(stemma.run).toBe(second)
   })
 
+  it('two inits racing: the second sees the first as active', async () => {
+    const [a, b] = await Promise.allSettled([init(), init()])
+    expect(a.status).toBe('fulfilled')
+    expect(b).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/still active/) },
+    })
+  })
+
   it('refuses a second init unless reinit', async () => {
     const first = await init()
     await expect(init()).rejects.toThrow(/still active/)
