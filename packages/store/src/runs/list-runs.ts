@@ -2,6 +2,7 @@ import { isPlainObject, matchesFilter, resolvePath, validateFilter, type RunFilt
 import type { ListRunsQuery, RunRecord } from '../ports.js'
 import type { Db } from '../sql/db.js'
 import { fromJson, NUMBER_TAG } from '../sql/json.js'
+import { prefilter } from './list-prefilter.js'
 import { loadView, RUN_SELECT, toRecord, type RunRow } from './run-rows.js'
 
 /** Run-shaped fields that filters and sort orders can name, with the column(s) each reads. */
@@ -137,9 +138,10 @@ export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; tot
   const wanted = filterFields(filter ?? {}, new Set(sortValue === undefined ? [path.split('.')[0]!] : []))
   const fields = [...wanted].filter((f) => f in FIELDS)
   const columns = [...new Set(fields.flatMap((f) => FIELDS[f]!.columns))]
+  const narrowed = hasFilter ? prefilter(db, filter!, params).map((t) => ` AND ${t}`) : []
   const rows = db.all<Record<string, unknown> & { pk: number; sort_key?: unknown }>(
     `SELECT r.pk AS pk${columns.map((c) => `, r.${c} AS ${c}`).join('')}${sortValue ? `, ${sortValue} AS sort_key` : ''}
-     FROM runs r WHERE ${scope}`,
+     FROM runs r WHERE ${scope}${narrowed.join('')}`,
     params,
   )
   let items = rows.map((row) => {

@@ -25,6 +25,8 @@ export interface SqlDialect {
   jsonSortKey(column: string): { value: string; isText: string }
   /** The `@path` parameter naming `key`, or undefined when this dialect cannot address it safely. */
   jsonPath(key: string): string | undefined
+  /** SQL for the value and the JSON type name ('array', 'text', 'integer', 'real', …) at a bound path. */
+  jsonAt(column: string, pathParam: string): { value: string; type: string }
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -57,6 +59,9 @@ export const sqliteDialect: SqlDialect = {
         WHEN @inf THEN 9e999 WHEN @ninf THEN -9e999 WHEN @nan THEN NULL ELSE ${raw} END END`,
       isText: `CASE WHEN ${type} = 'text' AND ${raw} NOT IN (@inf, @ninf, @nan) THEN 1 ELSE 0 END`,
     }
+  },
+  jsonAt(column, pathParam) {
+    return { value: `json_extract(${column}, @${pathParam})`, type: `json_type(${column}, @${pathParam})` }
   },
   jsonPath(key) {
     return /^[^".\\[\]$]+$/.test(key) ? `$."${key}"` : undefined
