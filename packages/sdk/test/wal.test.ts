@@ -58,7 +58,7 @@ describe('write-ahead file', () => {
     const second = wal.append(batch(2))
     wal.close()
     const bytes = readFileSync(path)
-    bytes[second.offset + 12] ^= 0xff
+    bytes[second.offset + 12] = bytes[second.offset + 12]! ^ 0xff
     writeFileSync(path, bytes)
     expect(readWal(path).entries).toHaveLength(1)
   })
