@@ -6,7 +6,7 @@ import { openSqliteStore } from '../dist/index.js'
 
 const KEYS = Number(process.env.KEYS ?? 20)
 const ROWS = Number(process.env.ROWS ?? 100_000)
-const BATCH = 1000
+const BATCH = Number(process.env.BATCH ?? 1000)
 const KEY = KEYS > 3 ? 'm3' : 'm0'
 
 function batch(seq, from, n) {

@@ -3,6 +3,12 @@ import type { Db } from '../sql/db.js'
 import { realOrNaN } from '../sql/json.js'
 import { CHUNK_POINTS, decodeFloats, decodeSteps, encodeChunk, type Points } from './codec.js'
 
+/**
+ * A tail chunk below this many points always takes new points in (a rewrite); above it, only when
+ * the batch is large next to it. Bounds the rewrite cost of small batches at about MERGE_BELOW/batch.
+ */
+const MERGE_BELOW = 1024
+
 /** A chunk's aggregate columns: enough to answer summaries and coarse charts without its blobs. */
 export interface ChunkMeta {
   id: number
@@ -67,15 +73,16 @@ export class ChunkStore {
   }
 
   /**
-   * Appends points after the series' last step. A tail chunk that is not full yet is rewritten
-   * with the new points merged in, so small batches do not leave many tiny chunks behind.
+   * Appends points after the series' last step. A small tail chunk is rewritten with the new
+   * points merged in, so small batches do not leave tiny chunks behind; a tail that is already
+   * large next to the batch is left alone, so many small batches do not rewrite it over and over.
    */
   append(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {
     const tail = this.db.get<ChunkRow>(
       `SELECT ${META_COLUMNS} FROM chunks WHERE series_id = ? ORDER BY first_step DESC LIMIT 1`,
       seriesId,
     )
-    if (tail && tail.count < CHUNK_POINTS) {
+    if (tail && tail.count < CHUNK_POINTS && tail.count < Math.max(MERGE_BELOW, 4 * steps.length)) {
       const old = this.points(tail.id, tail.first_step, tail.count)
       const n = old.steps.length + steps.length
       const allSteps = new Float64Array(n)
