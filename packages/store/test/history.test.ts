@@ -36,6 +36,15 @@ for (const dialect of DIALECTS) {
       expect(new Set(out.sourceRunIds)).toEqual(new Set(['r']))
     })
 
+    it('reads back exactly after small batches behind a large tail chunk', async () => {
+      await logRows(store, ref('r'), rows.slice(0, 2000), 2000)
+      await logRows(store, ref('r'), rows.slice(2000, 2050), 5)
+      await logRows(store, ref('r'), rows.slice(2050), 3000)
+      const out = await store.history.read(ref('r'), { keys: ['c'] })
+      expect(out.steps).toEqual(rows.map((r) => r.step))
+      expect(out.columns.c).toEqual(rows.map((r) => r.c))
+    })
+
     it('honours keys, step range and limit', async () => {
       await logRows(store, ref('r'), rows)
       const out = await store.history.read(ref('r'), { keys: ['b'], minStep: 4990, maxStep: 5010 })

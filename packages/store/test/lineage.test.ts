@@ -282,6 +282,8 @@ for (const dialect of DIALECTS) {
         code: 'RUN_ARCHIVED',
       })
       await expect(store.runs.rewind(archived, 1, NOW)).rejects.toMatchObject({ code: 'RUN_ARCHIVED' })
+      await expect(store.runs.delete(archived)).rejects.toMatchObject({ code: 'RUN_ARCHIVED' })
+      await expect(store.runs.mergeConfig(archived, { a: 1 })).rejects.toMatchObject({ code: 'RUN_ARCHIVED' })
       expect((await store.runs.get(archived))?.archivedFrom).not.toBeNull()
     })
 

@@ -100,13 +100,13 @@ export class SqlRunRepository implements RunRepository {
   }
 
   /**
-   * Deletes a live run with its archives (or, with `archive` set, just that archive). Forks of it
-   * survive: a segment is dropped only when no view references it any more.
+   * Deletes a live run with its archives; an archive alone cannot be deleted (RUN_ARCHIVED), so
+   * archive indexes stay dense. Forks survive: a segment is dropped only when no view references it.
    */
   async delete(ref: RunRef): Promise<void> {
     const { db, segments } = this.ctx
     db.tx(() => {
-      const row = requireRow(db, ref)
+      const row = requireWritable(db, ref)
       const pks = [
         row.pk,
         ...db.all<{ pk: number }>('SELECT pk FROM runs WHERE archived_from = ?', row.pk).map((r) => r.pk),
