@@ -94,7 +94,7 @@ for (const [label, r] of [
   [`big (${points} points)`, ref],
 ]) {
   const times = []
-  for (let i = 0; i < 10; i++) {
+  for (let i = -3; i < 20; i++) {
     const t = performance.now()
     await store.runs.fork(r, Math.floor((r === ref ? ROWS : 50) / 2) + i, {
       entity: 'e',
@@ -103,7 +103,7 @@ for (const [label, r] of [
       heartbeatTimeoutS: 60,
       now: 0,
     })
-    times.push(performance.now() - t)
+    if (i >= 0) times.push(performance.now() - t)
   }
   const rw = []
   for (let i = 0; i < 5; i++) {

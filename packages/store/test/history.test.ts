@@ -156,6 +156,16 @@ for (const dialect of DIALECTS) {
       ])
     })
 
+    it('accepts an empty history block as a heartbeat', async () => {
+      const out = await store.history.ingest(
+        ref('r'),
+        { writerId: 'w', seq: 1, history: { steps: [], runtime: [], timestamp: [], columns: { a: [] } } },
+        NOW + 1,
+      )
+      expect(out.run).toMatchObject({ lastStep: null, heartbeatAt: NOW + 1, summary: {} })
+      expect(await store.history.keys(ref('r'))).toEqual([])
+    })
+
     it('marks preempting and refuses unknown runs and bad columns', async () => {
       const out = await store.history.ingest(ref('r'), { writerId: 'w', seq: 1, preempting: true }, NOW)
       expect(out.run.state).toBe('preempting')

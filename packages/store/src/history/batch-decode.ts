@@ -29,6 +29,7 @@ export function decodeHistory(history: ColumnarHistory, minStep: number): BatchS
       'history.steps, runtime and timestamp must be lists of the same length.',
     )
   }
+  if (n === 0) return []
   const stepArr = new Float64Array(n)
   let prev = minStep - 1
   for (let i = 0; i < n; i++) {
