@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { IngestBatch } from '@stemma/core'
+import { m4, type IngestBatch } from '@stemma/core'
 import type { Store } from '../src/index.js'
 import { DIALECTS } from './dialects.js'
 import { batchOf, logRows, NOW, ref, runInput } from './helpers.js'
@@ -43,6 +43,25 @@ for (const dialect of DIALECTS) {
       const out = await store.history.read(ref('r'), { keys: ['c'] })
       expect(out.steps).toEqual(rows.map((r) => r.step))
       expect(out.columns.c).toEqual(rows.map((r) => r.c))
+    })
+
+    it('merges many one-row batches into full chunks without losing a point', async () => {
+      const few = rows.slice(0, 230)
+      await logRows(store, ref('r'), few, 1)
+      const out = await store.history.read(ref('r'), {})
+      expect(out.steps).toEqual(few.map((r) => r.step))
+      expect(out.columns.a).toEqual(few.map((r) => r.a))
+      const b = await store.history.buckets(ref('r'), { key: 'c', buckets: 7 })
+      const { minStep: _x, maxStep: _y, ...m } = b
+      expect(m).toEqual(
+        m4(
+          few.map((r) => r.step),
+          few.map((r) => r.c!),
+          0,
+          229,
+          7,
+        ),
+      )
     })
 
     it('honours keys, step range and limit', async () => {

@@ -54,7 +54,10 @@ describe('sqlite segment collection', () => {
     expect(await second.runs.get(ref('a'))).not.toBeNull()
     await second.close()
     const peek = new Database(path, { readonly: true })
-    expect(peek.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }])
+    expect(peek.prepare('SELECT version FROM schema_migrations').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ])
     expect(peek.pragma('journal_mode', { simple: true })).toBe('wal')
     peek.close()
   })

@@ -3,11 +3,16 @@ import type { Db } from '../sql/db.js'
 import { realOrNaN } from '../sql/json.js'
 import { CHUNK_POINTS, decodeFloats, decodeSteps, encodeChunk, type Points } from './codec.js'
 
-/**
- * A tail chunk below this many points always takes new points in (a rewrite); above it, only when
- * the batch is large next to it. Bounds the rewrite cost of small batches at about MERGE_BELOW/batch.
- */
-const MERGE_BELOW = 1024
+/** At most this many small (not yet full) chunks at a series' tail before they are merged. */
+const MAX_TAIL_CHUNKS = 48
+
+/** A series and its not-yet-full tail chunks, which the next appends may merge. */
+export interface SeriesTail {
+  id: number
+  /** Trailing chunks with fewer than CHUNK_POINTS points. */
+  chunks: number
+  points: number
+}
 
 /** A chunk's aggregate columns: enough to answer summaries and coarse charts without its blobs. */
 export interface ChunkMeta {
@@ -59,12 +64,17 @@ export class ChunkStore {
     )?.id
   }
 
-  ensureSeries(segmentId: number, key: string): number {
-    const found = this.seriesId(segmentId, key)
-    if (found !== undefined) return found
-    return Number(
+  ensureSeries(segmentId: number, key: string): SeriesTail {
+    const found = this.db.get<{ id: number; tail_chunks: number; tail_points: number }>(
+      'SELECT id, tail_chunks, tail_points FROM series WHERE segment_id = ? AND key = ?',
+      segmentId,
+      key,
+    )
+    if (found) return { id: found.id, chunks: found.tail_chunks, points: found.tail_points }
+    const id = Number(
       this.db.run('INSERT INTO series (segment_id, key) VALUES (?, ?)', segmentId, key).lastInsertRowid,
     )
+    return { id, chunks: 0, points: 0 }
   }
 
   /** Keys with series in a segment. */
@@ -73,31 +83,50 @@ export class ChunkStore {
   }
 
   /**
-   * Appends points after the series' last step. A small tail chunk is rewritten with the new
-   * points merged in, so small batches do not leave tiny chunks behind; a tail that is already
-   * large next to the batch is left alone, so many small batches do not rewrite it over and over.
+   * Appends points after the series' last step. A small batch becomes a small chunk of its own,
+   * so a commit writes only the new points; once the small chunks at the tail add up to a full
+   * chunk (or become too many) they are merged into full chunks, each point being rewritten about
+   * once. Rewriting the tail chunk on every batch instead made small batches cost O(chunk size).
    */
-  append(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {
-    const tail = this.db.get<ChunkRow>(
-      `SELECT ${META_COLUMNS} FROM chunks WHERE series_id = ? ORDER BY first_step DESC LIMIT 1`,
-      seriesId,
-    )
-    if (tail && tail.count < CHUNK_POINTS && tail.count < Math.max(MERGE_BELOW, 4 * steps.length)) {
-      const old = this.points(tail.id, tail.first_step, tail.count)
-      const n = old.steps.length + steps.length
-      const allSteps = new Float64Array(n)
-      const allValues = new Float64Array(n)
-      allSteps.set(old.steps)
-      allValues.set(old.values)
-      for (let i = 0; i < steps.length; i++) {
-        allSteps[old.steps.length + i] = steps[i]!
-        allValues[old.values.length + i] = values[i]!
+  append(series: SeriesTail, steps: ArrayLike<number>, values: ArrayLike<number>): void {
+    const n = steps.length
+    if (n === 0) return
+    let tail = { chunks: series.chunks + 1, points: series.points + n }
+    if (tail.points >= CHUNK_POINTS || tail.chunks > MAX_TAIL_CHUNKS) {
+      const small = this.db.all<{ id: number; first_step: number; count: number }>(
+        'SELECT id, first_step, count FROM chunks WHERE series_id = ? ORDER BY first_step DESC LIMIT ?',
+        series.id,
+        series.chunks,
+      )
+      const total = small.reduce((sum, c) => sum + c.count, 0) + n
+      const allSteps = new Float64Array(total)
+      const allValues = new Float64Array(total)
+      let o = 0
+      for (const c of small.reverse()) {
+        const p = this.points(c.id, c.first_step, c.count)
+        allSteps.set(p.steps, o)
+        allValues.set(p.values, o)
+        o += c.count
+        this.db.run('DELETE FROM chunks WHERE id = ?', c.id)
       }
-      this.db.run('DELETE FROM chunks WHERE id = ?', tail.id)
-      this.write(seriesId, allSteps, allValues)
+      for (let i = 0; i < n; i++) {
+        allSteps[o + i] = steps[i]!
+        allValues[o + i] = values[i]!
+      }
+      this.write(series.id, allSteps, allValues)
+      const rest = total % CHUNK_POINTS
+      tail = { chunks: rest > 0 ? 1 : 0, points: rest }
     } else {
-      this.write(seriesId, steps, values)
+      this.write(series.id, steps, values)
     }
+    this.db.run(
+      'UPDATE series SET tail_chunks = ?, tail_points = ? WHERE id = ?',
+      tail.chunks,
+      tail.points,
+      series.id,
+    )
+    series.chunks = tail.chunks
+    series.points = tail.points
   }
 
   private write(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {

@@ -1,6 +1,7 @@
 import type { Db } from '../db.js'
 import type { SqlDialect } from '../dialect.js'
 import { initialSchema } from './001_initial.js'
+import { seriesTail } from './002_series_tail.js'
 
 export interface Migration {
   version: number
@@ -9,7 +10,10 @@ export interface Migration {
 }
 
 /** Append only: a released migration is never edited, a change is a new number. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', statements: initialSchema }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', statements: initialSchema },
+  { version: 2, name: 'series tail', statements: seriesTail },
+]
 
 /** Applies the migrations a database has not seen yet, each in its own transaction. */
 export function migrate(db: Db, now: number): number[] {
