@@ -77,11 +77,6 @@ export class ChunkStore {
     return { id, chunks: 0, points: 0 }
   }
 
-  /** Keys with series in a segment. */
-  seriesOf(segmentId: number): { id: number; key: string }[] {
-    return this.db.all('SELECT id, key FROM series WHERE segment_id = ?', segmentId)
-  }
-
   /**
    * Appends points after the series' last step. A small batch becomes a small chunk of its own,
    * so a commit writes only the new points; once the small chunks at the tail add up to a full
