@@ -125,13 +125,24 @@ export class ChunkStore {
   }
 
   private write(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {
+    let cum = this.prefixBefore(seriesId)
     for (let from = 0; from < steps.length; from += CHUNK_POINTS) {
       const to = Math.min(steps.length, from + CHUNK_POINTS)
       const c = encodeChunk(steps, values, from, to)
       const s = c.stats
+      if (cum) {
+        cum = {
+          count: cum.count + s.count,
+          finite: cum.finite + s.finiteCount,
+          sum: cum.sum + s.sum,
+          min: Math.min(cum.min, s.min),
+          max: Math.max(cum.max, s.max),
+        }
+      }
       this.db.run(
-        `INSERT INTO chunks (series_id, first_step, last_step, count, finite_count, sum, min, max, first, last, steps_blob, values_blob, lod_blob)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO chunks (series_id, first_step, last_step, count, finite_count, sum, min, max, first, last,
+           steps_blob, values_blob, lod_blob, cum_count, cum_finite, cum_sum, cum_min, cum_max)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         seriesId,
         s.firstStep,
         s.lastStep,
@@ -145,7 +156,38 @@ export class ChunkStore {
         c.steps,
         c.values,
         c.lod,
+        cum?.count ?? null,
+        cum?.finite ?? null,
+        cum?.sum ?? null,
+        cum && cum.finite > 0 ? cum.min : null,
+        cum && cum.finite > 0 ? cum.max : null,
       )
+    }
+  }
+
+  /** Running aggregates up to the series' last chunk; null when that chunk predates them. */
+  private prefixBefore(
+    seriesId: number,
+  ): { count: number; finite: number; sum: number; min: number; max: number } | null {
+    const last = this.db.get<{
+      cum_count: number | null
+      cum_finite: number | null
+      cum_sum: number | null
+      cum_min: number | null
+      cum_max: number | null
+    }>(
+      'SELECT cum_count, cum_finite, cum_sum, cum_min, cum_max FROM chunks WHERE series_id = ? ORDER BY first_step DESC LIMIT 1',
+      seriesId,
+    )
+    if (!last) return { count: 0, finite: 0, sum: 0, min: Infinity, max: -Infinity }
+    if (last.cum_count === null || last.cum_finite === null) return null
+    return {
+      count: last.cum_count,
+      finite: last.cum_finite,
+      // A NaN sum (∞ − ∞) is stored as NULL.
+      sum: last.cum_sum ?? (last.cum_finite > 0 ? NaN : 0),
+      min: last.cum_min ?? Infinity,
+      max: last.cum_max ?? -Infinity,
     }
   }
 

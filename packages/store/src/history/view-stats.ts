@@ -37,6 +37,18 @@ const INNER = `SELECT s.key AS key, sum(c.count) AS count, sum(c.finite_count) A
   WHERE s.segment_id = @seg AND c.first_step >= @lo AND c.first_step <= @hi AND c.last_step <= @hi
   GROUP BY s.id`
 
+// Running aggregates at the last chunk wholly at or before `hi`: a view part keeps a prefix of its
+// segment (nothing in a segment precedes the part's fromStep), so this is the part's inner chunks.
+const PREFIX = `SELECT s.key AS key, c.cum_count AS count, c.cum_finite AS finite_count, c.cum_sum AS sum,
+    CASE WHEN c.cum_sum IS NULL AND c.cum_finite > 0 THEN 1 ELSE 0 END AS nan_sums,
+    c.cum_min AS min, c.cum_max AS max, c.last_step AS last_step, c.last AS last,
+    f.first_step AS first_step, f.first AS first
+  FROM series s
+  JOIN chunks c ON c.id = (SELECT l.id FROM chunks l WHERE l.series_id = s.id AND l.first_step <= @hi AND l.last_step <= @hi
+    ORDER BY l.first_step DESC LIMIT 1)
+  JOIN chunks f ON f.id = (SELECT x.id FROM chunks x WHERE x.series_id = s.id ORDER BY x.first_step LIMIT 1)
+  WHERE s.segment_id = @seg`
+
 // The chunk holding `lo` when it starts before it (it may also hold `hi`).
 const LOW_EDGE = `SELECT s.key AS key, c.id AS id, c.first_step AS first_step, c.count AS count
   FROM series s JOIN chunks c ON c.id = (
@@ -65,7 +77,7 @@ export function viewStats(db: Db, chunks: ChunkStore, view: View): Map<string, S
     const params = { seg: segmentId, lo, hi: Number.isFinite(hi) ? hi : Number.MAX_SAFE_INTEGER }
     const partial = (e: EdgeRow) => cutChunkStats(chunks, e, lo, hi)
     const low = new Map(db.all<EdgeRow>(LOW_EDGE, params).map((e) => [e.key, partial(e)]))
-    const inner = new Map(db.all<InnerRow>(INNER, params).map((r) => [r.key, toStats(r)]))
+    const inner = new Map(innerRows(db, params).map((r) => [r.key, toStats(r)]))
     const high = new Map(db.all<EdgeRow>(HIGH_EDGE, params).map((e) => [e.key, partial(e)]))
     for (const key of new Set([...low.keys(), ...inner.keys(), ...high.keys()])) {
       const stats = statsFor(key)
@@ -74,6 +86,17 @@ export function viewStats(db: Db, chunks: ChunkStore, view: View): Map<string, S
   }
   for (const [key, stats] of out) if (stats.count === 0) out.delete(key)
   return out
+}
+
+/**
+ * Per series, the aggregates of the chunks wholly inside the part: from the running aggregates
+ * when the part is a prefix of its segment (always, for views built by fork and rewind), else
+ * summed over the chunks.
+ */
+function innerRows(db: Db, params: { seg: number; lo: number; hi: number }): InnerRow[] {
+  const prefix = db.all<InnerRow & { count: number | null }>(PREFIX, params)
+  if (prefix.every((r) => r.count !== null && r.first_step >= params.lo)) return prefix
+  return db.all<InnerRow>(INNER, params)
 }
 
 /** Stats of a chunk's points within [lo, hi]: whole LOD blocks from the LOD, raw points only for cut blocks. */

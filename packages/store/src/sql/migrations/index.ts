@@ -2,6 +2,7 @@ import type { Db } from '../db.js'
 import type { SqlDialect } from '../dialect.js'
 import { initialSchema } from './001_initial.js'
 import { seriesTail } from './002_series_tail.js'
+import { chunkPrefix } from './003_chunk_prefix.js'
 
 export interface Migration {
   version: number
@@ -13,6 +14,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initialSchema },
   { version: 2, name: 'series tail', statements: seriesTail },
+  { version: 3, name: 'chunk prefix aggregates', statements: chunkPrefix },
 ]
 
 /** Applies the migrations a database has not seen yet, each in its own transaction. */

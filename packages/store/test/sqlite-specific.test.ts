@@ -4,10 +4,11 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../src/index.js'
+import { MIGRATIONS } from '../src/sql/migrations/index.js'
 import { logRows, ref, runInput } from './helpers.js'
 
-// SQLite-specific: looks at the tables to check that deletes collect unreferenced segments.
-describe('sqlite segment collection', () => {
+// SQLite-specific: these look at (or tamper with) the tables directly.
+describe('sqlite specifics', () => {
   let dir = ''
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'stemma-gc-'))
@@ -45,6 +46,32 @@ describe('sqlite segment collection', () => {
     await store.close()
   })
 
+  it('falls back to summing chunks when running aggregates are missing (chunks from before migration 3)', async () => {
+    const path = join(dir, 'legacy.db')
+    const store = openSqliteStore({ path })
+    await store.runs.create(runInput('a'))
+    await store.history.ingest(
+      ref('a'),
+      { writerId: 'm', seq: 1, metrics: [{ name: 'x', summary: ['min', 'max', 'mean'] }] },
+      0,
+    )
+    await logRows(
+      store,
+      ref('a'),
+      Array.from({ length: 9000 }, (_, step) => ({ step, x: (step % 100) - 50 })),
+    )
+    const before = await store.runs.fork(ref('a'), 7000, runInput('b'))
+    const raw = new Database(path)
+    raw.exec(
+      'UPDATE chunks SET cum_count = NULL, cum_finite = NULL, cum_sum = NULL, cum_min = NULL, cum_max = NULL',
+    )
+    raw.close()
+    const after = await store.runs.fork(ref('a'), 7000, runInput('c'))
+    expect(after.summary).toEqual(before.summary)
+    expect(after.summary.x).toEqual({ min: -50, max: 49, mean: expect.any(Number) })
+    await store.close()
+  })
+
   it('reopens an existing file without re-running migrations', async () => {
     const path = join(dir, 'again.db')
     const first = openSqliteStore({ path })
@@ -54,10 +81,9 @@ describe('sqlite segment collection', () => {
     expect(await second.runs.get(ref('a'))).not.toBeNull()
     await second.close()
     const peek = new Database(path, { readonly: true })
-    expect(peek.prepare('SELECT version FROM schema_migrations').all()).toEqual([
-      { version: 1 },
-      { version: 2 },
-    ])
+    expect(peek.prepare('SELECT version FROM schema_migrations').all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version })),
+    )
     expect(peek.pragma('journal_mode', { simple: true })).toBe('wal')
     peek.close()
   })
