@@ -189,7 +189,9 @@ export interface RunRepository {
   lineage(ref: RunRef): Promise<Lineage>
   /** Archived runs of a live run, oldest first. */
   archives(ref: RunRef): Promise<RunRecord[]>
+  /** The most recent `limit` entries, oldest first (likewise `console` and `system`). */
   rejected(ref: RunRef, limit: number): Promise<WireRejectedRow[]>
+  /** Through the run's view: after a rewind, lines logged past the rewind step stay with the archive. */
   console(ref: RunRef, limit: number): Promise<ConsoleLine[]>
   system(ref: RunRef, limit: number): Promise<SystemSample[]>
 }
