@@ -76,6 +76,14 @@ export async function api(baseUrl, path, init = {}) {
   return res.status === 204 ? undefined : res.json()
 }
 
+/**
+ * A thousand distinct 20-scalar rows, built once: the figures measure stemma, not the cost of
+ * computing the benchmark's own metric values.
+ */
+export function scalarRows(keys = 20) {
+  return Array.from({ length: 1000 }, (_, i) => scalarRow(i, keys))
+}
+
 export function scalarRow(i, keys = 20) {
   const row = {}
   for (let k = 0; k < keys; k++) row[`metric_${k}`] = Math.sin(i / 100 + k)

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as stemma from '@stemma/sdk'
-import { percentile, report, scalarRow } from '../harness.js'
+import { percentile, report, scalarRows } from '../harness.js'
 
 export async function logLatency({ calls = 1_000_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'stemma-bench-log-'))
   const run = await stemma.init({ project: 'bench', mode: 'offline', dir, settings: { quiet: true } })
-  const rows = Array.from({ length: 1000 }, (_, i) => scalarRow(i))
+  const rows = scalarRows()
   const samples = new Float64Array(calls)
   for (let i = 0; i < calls; i++) {
     const row = rows[i % 1000]

@@ -98,6 +98,18 @@ const BAD: [string, string | Buffer, number, string, Record<string, string>?][] 
     400,
     'BAD_REQUEST',
   ],
+  [
+    'an escaped prototype-poisoning key',
+    '{"writerId":"w","seq":2,"config":{"\\u005f_proto__":{"x":1}}}',
+    400,
+    'BAD_REQUEST',
+  ],
+  [
+    'a constructor.prototype key',
+    '{"writerId":"w","seq":2,"config":{"constructor":{"prototype":{"x":1}}}}',
+    400,
+    'BAD_REQUEST',
+  ],
   ['not JSON', 'writerId=w', 415, 'UNSUPPORTED_MEDIA_TYPE', { 'content-type': 'text/plain' }],
   ['broken gzip', Buffer.from('not gzip'), 400, 'BAD_REQUEST', { 'content-encoding': 'gzip' }],
   ['an unknown encoding', '{}', 415, 'UNSUPPORTED_MEDIA_TYPE', { 'content-encoding': 'br' }],

@@ -47,10 +47,20 @@ function walk(value: unknown, depth: number, path: string): void {
       )
     }
     checkString(key, path)
+    if (key === '__proto__' || (key === 'constructor' && isPrototypeCarrier(record[key]))) {
+      // JSON.parse makes these own properties, harmless until some later merge copies them.
+      throw new StemmaError('BAD_REQUEST', `The key ${JSON.stringify(key)} at ${path} is not allowed.`)
+    }
     const item = record[key]
     if (typeof item === 'object' && item !== null) walk(item, depth + 1, `${path}.${key.slice(0, 64)}`)
     else if (typeof item === 'string') checkString(item, `${path}.${key.slice(0, 64)}`)
   }
+}
+
+function isPrototypeCarrier(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, 'prototype')
+  )
 }
 
 function checkString(value: string, path: string): void {
