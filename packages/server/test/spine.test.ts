@@ -163,6 +163,19 @@ describe('runs', () => {
     expect(json<RunDto>(await t.call('GET', path)).state).toBe('running')
   })
 
+  it('filters the runs list by the derived crashed state', async () => {
+    const { run: silent } = await createRun('crashes', { heartbeatTimeoutS: 30 })
+    t.clock.now += 20_000
+    const { run: alive } = await createRun('crashes', { heartbeatTimeoutS: 30 })
+    t.clock.now += 15_000
+    const list = async (state: string) =>
+      json<RunListResponse>(
+        await t.call('GET', `${RUNS}/admin/crashes?filter=${encodeURIComponent(JSON.stringify({ state }))}`),
+      ).runs.map((r) => r.id)
+    expect(await list('crashed')).toEqual([silent.id])
+    expect(await list('running')).toEqual([alive.id])
+  })
+
   it('lists with filter, order and cursor paging; patches; deletes', async () => {
     const ids: string[] = []
     for (let i = 0; i < 5; i++) {

@@ -87,6 +87,8 @@ export interface ListRunsQuery {
   limit: number
   offset: number
   includeArchived?: boolean
+  /** Unix ms, for the derived states (`crashed`, `preempted`) that filters and sorts see. */
+  now?: number
 }
 
 export interface StatePatch {

@@ -77,7 +77,14 @@ for (const dialect of DIALECTS) {
     it('match what core matchesFilter says over every run', async () => {
       const all = (await store.runs.list({ entity: 'e', project: 'p', limit: 1000, offset: 0 })).runs
       for (const filter of FILTERS) {
-        const got = await store.runs.list({ entity: 'e', project: 'p', filter, limit: 1000, offset: 0 })
+        const got = await store.runs.list({
+          entity: 'e',
+          project: 'p',
+          filter,
+          limit: 1000,
+          offset: 0,
+          now: NOW,
+        })
         const want = all.filter((r) => matchesFilter(filter, (path) => resolvePath(shape(r), path)))
         expect(
           got.runs.map((r) => r.runId),
@@ -85,6 +92,15 @@ for (const dialect of DIALECTS) {
         ).toEqual(want.map((r) => r.runId))
         expect(got.total).toBe(want.length)
       }
+    })
+
+    it('filters on the state users see: silent running runs read as crashed', async () => {
+      const list = (state: string, now: number) =>
+        store.runs.list({ entity: 'e', project: 'p', filter: { state }, limit: 1000, offset: 0, now })
+      expect((await list('running', NOW)).total).toBe(VALUES.length * 2)
+      const later = NOW + 3_600_000
+      expect((await list('running', later)).total).toBe(0)
+      expect((await list('crashed', later)).total).toBe(VALUES.length * 2)
     })
   })
 }

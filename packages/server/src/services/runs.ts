@@ -42,6 +42,7 @@ export async function listRuns(
     ...(input.order !== undefined && { order: input.order }),
     limit,
     offset,
+    now: ctx.now(),
   })
   const next = offset + runs.length
   return {

@@ -1,4 +1,12 @@
-import { isPlainObject, matchesFilter, resolvePath, validateFilter, type RunFilter } from '@stemma/core'
+import {
+  effectiveState,
+  isPlainObject,
+  matchesFilter,
+  resolvePath,
+  validateFilter,
+  type RunFilter,
+  type RunState,
+} from '@stemma/core'
 import type { ListRunsQuery, RunRecord } from '../ports.js'
 import type { Db } from '../sql/db.js'
 import { fromJson, NUMBER_TAG } from '../sql/json.js'
@@ -6,7 +14,10 @@ import { prefilter } from './list-prefilter.js'
 import { loadView, RUN_SELECT, toRecord, type RunRow } from './run-rows.js'
 
 /** Run-shaped fields that filters and sort orders can name, with the column(s) each reads. */
-const FIELDS: Record<string, { columns: string[]; value(row: Record<string, unknown>): unknown }> = {
+const FIELDS: Record<
+  string,
+  { columns: string[]; value(row: Record<string, unknown>, now: number): unknown }
+> = {
   id: plain('run_id'),
   runId: plain('run_id'),
   name: plain('display_name'),
@@ -14,7 +25,17 @@ const FIELDS: Record<string, { columns: string[]; value(row: Record<string, unkn
   notes: plain('notes'),
   group: plain('grp'),
   jobType: plain('job_type'),
-  state: plain('state'),
+  // What users see: `crashed`/`preempted` are derived from the heartbeat, so they filter too.
+  state: {
+    columns: ['state', 'heartbeat_at', 'heartbeat_timeout_s'],
+    value: (r, now) =>
+      effectiveState(
+        r.state as RunState,
+        r.heartbeat_at as number,
+        (r.heartbeat_timeout_s as number) * 1000,
+        now,
+      ),
+  },
   exitCode: plain('exit_code'),
   createdAt: plain('created_at'),
   heartbeatAt: plain('heartbeat_at'),
@@ -91,6 +112,7 @@ function jsonSort(db: Db, path: string): { column: string; path: string } | unde
  */
 export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; total: number } {
   const filter = query.filter === undefined ? undefined : validateFilter(query.filter)
+  const now = query.now ?? Date.now()
   const project = db.get<{ id: number }>(
     'SELECT id FROM projects WHERE entity = ? AND name = ?',
     query.entity,
@@ -146,7 +168,7 @@ export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; tot
   )
   let items = rows.map((row) => {
     const obj: Record<string, unknown> = {}
-    for (const f of fields) obj[f] = FIELDS[f]!.value(row)
+    for (const f of fields) obj[f] = FIELDS[f]!.value(row, now)
     return { pk: row.pk, obj, sortKey: row.sort_key }
   })
   if (hasFilter) items = items.filter((it) => matchesFilter(filter!, (p) => resolvePath(it.obj, p)))
