@@ -44,33 +44,54 @@ export interface LineageSpec {
   /** `_step`, or a defineMetric step metric such as `tokens`. */
   metric: string
   value: number
+  /** Branch from an archived (pre-rewind) state of the run: its index in the run's rewinds. */
+  archive?: number
 }
 
-/** Parses `runId?_step=200` (W&B's form) or `runId?tokens=1e9`. */
+/**
+ * Parses `runId?_step=200` (W&B's form), `runId?tokens=1e9` (a monotonic step metric), and for
+ * forks `runId?_step=200&archive=0` (branch from an archived pre-rewind state).
+ */
 export function parseLineageSpec(spec: unknown, option: 'forkFrom' | 'resumeFrom'): LineageSpec {
+  const form =
+    option === 'forkFrom' ? '"<runId>?_step=<N>" (optionally "&archive=<K>")' : '"<runId>?_step=<N>"'
   if (typeof spec !== 'string') {
-    throw new StemmaError('INVALID_LINEAGE_SPEC', `${option} must be a string like "abc123?_step=200".`)
+    throw new StemmaError('INVALID_LINEAGE_SPEC', `${option} must be a string like ${form}.`)
   }
   const q = spec.indexOf('?')
-  const eq = spec.indexOf('=', q)
-  if (q <= 0 || eq < 0 || spec.indexOf('&') >= 0) {
+  if (q <= 0)
+    throw new StemmaError('INVALID_LINEAGE_SPEC', `${option} ${JSON.stringify(spec)} must look like ${form}.`)
+  const runId = parseRunId(spec.slice(0, q))
+  const [point, ...extra] = spec.slice(q + 1).split('&')
+  const eq = point!.indexOf('=')
+  const metric = eq < 0 ? '' : point!.slice(0, eq)
+  if (metric === '' || metric === 'archive') {
     throw new StemmaError(
       'INVALID_LINEAGE_SPEC',
-      `${option} ${JSON.stringify(spec)} must look like "<runId>?_step=<N>".`,
+      `${option} ${JSON.stringify(spec)} names no step metric; use ${form}.`,
     )
   }
-  const runId = parseRunId(spec.slice(0, q))
-  const metric = spec.slice(q + 1, eq)
-  const raw = spec.slice(eq + 1)
-  const value = raw.trim() === '' ? NaN : Number(raw)
-  if (metric === '') {
-    throw new StemmaError('INVALID_LINEAGE_SPEC', `${option} ${JSON.stringify(spec)} names no step metric.`)
-  }
+  const value = parseNumber(point!.slice(eq + 1))
   if (!Number.isFinite(value) || value < 0 || (metric === '_step' && !Number.isInteger(value))) {
     throw new StemmaError(
       'INVALID_LINEAGE_SPEC',
       `${option} ${JSON.stringify(spec)}: ${metric} must be a non-negative ${metric === '_step' ? 'integer' : 'number'}.`,
     )
   }
-  return { runId, metric, value }
+  const parsed: LineageSpec = { runId, metric, value }
+  for (const param of extra) {
+    const archive = param.startsWith('archive=') ? parseNumber(param.slice('archive='.length)) : NaN
+    if (option !== 'forkFrom' || !Number.isInteger(archive) || archive < 0 || parsed.archive !== undefined) {
+      throw new StemmaError(
+        'INVALID_LINEAGE_SPEC',
+        `${option} ${JSON.stringify(spec)}: unexpected ${JSON.stringify(param)}; use ${form}.`,
+      )
+    }
+    parsed.archive = archive
+  }
+  return parsed
+}
+
+function parseNumber(raw: string): number {
+  return raw.trim() === '' ? NaN : Number(raw)
 }

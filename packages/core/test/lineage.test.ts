@@ -35,6 +35,26 @@ describe('lineage views', () => {
       metric: 'tokens',
       value: 1e9,
     })
+    expect(parseLineageSpec('abc123?_step=5&archive=0', 'forkFrom')).toEqual({
+      runId: 'abc123',
+      metric: '_step',
+      value: 5,
+      archive: 0,
+    })
+  })
+
+  it.each([
+    'abc?_step=5&archive=-1',
+    'abc?_step=5&archive=x',
+    'abc?_step=5&foo=1',
+    'abc?archive=1',
+    'abc?_step=1&archive=1&archive=2',
+  ])('refuses the fork spec %j', (spec) => {
+    expect(() => parseLineageSpec(spec, 'forkFrom')).toThrow()
+  })
+
+  it('only forks may name an archive: a rewind always rewinds the live run', () => {
+    expect(() => parseLineageSpec('abc?_step=5&archive=0', 'resumeFrom')).toThrow(/unexpected "archive=0"/)
   })
 
   it.each([
@@ -46,6 +66,7 @@ describe('lineage views', () => {
     'abc?_step=NaN',
     'abc?=5',
     'a/b?_step=1',
+    'abc?_step',
   ])('refuses the malformed spec %j', (spec) => {
     expect(() => parseLineageSpec(spec, 'forkFrom')).toThrow()
   })

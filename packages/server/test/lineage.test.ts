@@ -191,10 +191,17 @@ describe('rewind', () => {
     expect(forked.slice(0, 501)).toEqual(live.slice(0, 501))
     expect(forked.slice(501)).toEqual(range(500, (k) => [501 + k, (500 + k) * 3]))
 
+    // The archived original can be forked too: its steps past the rewind point are still there.
+    const fromArchive = await init({ id: 'arcfork', forkFrom: `sq?_step=800&archive=${index}` })
+    expect(fromArchive.status, fromArchive.raw.body).toBe(201)
+    expect(fromArchive.body.startingStep).toBe(801)
+    expect(series(await history('arcfork'), 'metric')).toEqual(range(801, (i) => [i, i ** 2]))
+    expect((await init({ id: 'nofork', forkFrom: 'sq?_step=1&archive=5' })).status).toBe(404)
+
     const tree = json<RunTreeResponse>(await t.call('GET', '/api/v1/projects/admin/p/tree'))
     expect(tree.roots).toHaveLength(1)
     expect(tree.roots[0]).toMatchObject({ id: 'sq', rewinds: [expect.objectContaining({ step: 500 })] })
-    expect(tree.roots[0]!.children.map((c) => c.id)).toEqual(['sqfork'])
+    expect(tree.roots[0]!.children.map((c) => c.id).sort()).toEqual(['arcfork', 'sqfork'])
   })
 
   it('refuses every write to an archived run', async () => {

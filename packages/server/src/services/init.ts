@@ -72,7 +72,12 @@ async function fork(
   req: InitRequest,
 ): Promise<InitResponse> {
   const spec = parseLineageSpec(req.forkFrom, 'forkFrom')
-  const sourceRef: RunRef = { entity, project, runId: spec.runId }
+  const sourceRef: RunRef = {
+    entity,
+    project,
+    runId: spec.runId,
+    ...(spec.archive !== undefined && { archive: spec.archive }),
+  }
   const source = await ctx.store.runs.get(sourceRef)
   if (source === null) throw runNotFound(sourceRef)
   const step = await resolveLineagePoint(ctx, sourceRef, source, spec, 'forkFrom')
