@@ -172,6 +172,40 @@ export interface RunPatch {
   jobType?: string | null
 }
 
+/** `GET .../:runId/lineage`: where a run branched from, what branched from it, and its rewinds. */
+export interface LineageResponse {
+  parent: ForkedFrom | null
+  children: { runId: string; step: number; createdAt: string }[]
+  /** Each archived pre-rewind state is readable with `?archive=<archiveIndex>`. */
+  rewinds: RewindDto[]
+}
+
+export interface RewindDto {
+  archiveIndex: number
+  step: number
+  at: string
+  lastStep: number | null
+}
+
+export interface RunTreeNode {
+  id: string
+  name: string
+  state: RunState
+  createdAt: string
+  lastStep: number | null
+  forkedFrom: ForkedFrom | null
+  /** Rewinds of this run, oldest first. */
+  rewinds: RewindDto[]
+  children: RunTreeNode[]
+}
+
+/** `GET /api/v1/projects/:entity/:project/tree`: forks under their parents, rewinds on their runs. */
+export interface RunTreeResponse {
+  entity: string
+  project: string
+  roots: RunTreeNode[]
+}
+
 export interface ViewerResponse {
   username: string
   entity: string

@@ -6,10 +6,12 @@ import {
   type BucketsResponse,
   type ForkedFrom,
   type HistoryResponse,
+  type LineageResponse,
   type RunDto,
   type RunListResponse,
   type RunPatch,
   type RunState,
+  type RunTreeResponse,
   type ViewerResponse,
 } from '@stemma/core'
 import { absoluteUrl, runApiPath } from './init.js'
@@ -21,15 +23,20 @@ export interface ApiOptions {
   apiKey?: string
 }
 
-export interface RunLineage {
-  parent: { runId: string; step: number } | null
-  children: { runId: string; step: number; createdAt: string }[]
-  rewinds: { archiveIndex: number; step: number; at: string; lastStep: number | null }[]
-}
-
 export type HistoryRow = { _step: number; _runtime: number; _timestamp: number } & Record<string, unknown>
 
 const DEFAULT_PAGE = 1000
+
+function parseProjectPath(path: string, method: string): [string, string] {
+  const parts = path.split('/')
+  if (parts.length !== 2 || parts.some((p) => p === '')) {
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      `${method} expects "entity/project"; got ${JSON.stringify(path)}.`,
+    )
+  }
+  return parts as [string, string]
+}
 
 /** Rows from a columnar response: a key appears in a row only where it has a value. */
 export function historyRows(response: HistoryResponse): HistoryRow[] {
@@ -187,8 +194,8 @@ export class ApiRun {
   }
 
   /** Parent and fork step, forks made from this run, and its rewinds. */
-  lineage(): Promise<RunLineage> {
-    return this.get<RunLineage>('/lineage')
+  lineage(): Promise<LineageResponse> {
+    return this.get<LineageResponse>('/lineage')
   }
 
   /** The archived (pre-rewind) states of this run, oldest first; read-only. */
@@ -280,14 +287,7 @@ export class Api {
     path: string,
     options: { filters?: Record<string, unknown>; order?: string; perPage?: number } = {},
   ): RunList {
-    const parts = path.split('/')
-    if (parts.length !== 2 || parts.some((p) => p === '')) {
-      throw new StemmaError(
-        'VALIDATION_FAILED',
-        `api.runs expects "entity/project"; got ${JSON.stringify(path)}.`,
-      )
-    }
-    const [entity, project] = parts as [string, string]
+    const [entity, project] = parseProjectPath(path, 'api.runs')
     return new RunList(
       this.client,
       `${API_PREFIX}/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`,
@@ -296,6 +296,17 @@ export class Api {
         order: options.order ?? '-createdAt',
         limit: options.perPage ?? 50,
       },
+    )
+  }
+
+  /** The project's run tree: forks under the run they branched from, rewinds on the run they rewound. */
+  async runTree(path: string): Promise<RunTreeResponse> {
+    const [entity, project] = parseProjectPath(path, 'api.runTree')
+    return unwrap(
+      await this.client.request<RunTreeResponse>({
+        method: 'GET',
+        path: `${API_PREFIX}/projects/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/tree`,
+      }),
     )
   }
 

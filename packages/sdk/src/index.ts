@@ -5,7 +5,8 @@ export { init, getRun, current as run, type InitOptions } from './init.js'
 export { Run } from './run.js'
 export { RunConfig } from './run-config.js'
 export { RunSummary } from './run-summary.js'
-export { Api, ApiRun, RunList, type ApiOptions, type HistoryRow, type RunLineage } from './api.js'
+export { Api, ApiRun, RunList, type ApiOptions, type HistoryRow } from './api.js'
+export type { LineageResponse, RunTreeNode, RunTreeResponse } from '@stemma/core'
 export { syncRunDir, type SyncOptions, type SyncResult } from './sync.js'
 export {
   readWal,

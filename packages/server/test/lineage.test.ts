@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { HistoryResponse, InitResponse, RunDto } from '@stemma/core'
-import type { LineageResponse, RunTreeResponse } from '@stemma/server'
+import type { LineageResponse, RunTreeResponse } from '@stemma/core'
 import { batch, json, series, startApp, type TestApp } from './helpers.js'
 
 let t: TestApp

@@ -104,6 +104,15 @@ describe('rewind (seeds 000 and 001)', () => {
     const forkSeries = await series(forked.path, 'metric')
     expect(forkSeries.slice(0, 501)).toEqual(live.slice(0, 501))
     expect(forkSeries.slice(501)).toEqual(Array.from({ length: 500 }, (_, k) => [501 + k, (500 + k) * 3]))
+
+    const tree = await api.runTree('admin/rewind-seed')
+    expect(tree.roots).toEqual([
+      expect.objectContaining({
+        id: run.id,
+        rewinds: [expect.objectContaining({ step: 500, lastStep: 999 })],
+        children: [expect.objectContaining({ id: forked.id, forkedFrom: { runId: run.id, step: 500 } })],
+      }),
+    ])
   })
 })
 

@@ -4,6 +4,7 @@ import {
   type BucketsResponse,
   type ConsoleLine,
   type HistoryResponse,
+  type LineageResponse,
   type RunDto,
   type SystemSample,
   type WireNumber,
@@ -125,12 +126,6 @@ export async function readSystem(
 ): Promise<{ samples: SystemSample[] }> {
   await loadRun(ctx, viewer, target)
   return { samples: await ctx.store.runs.system(readRef(target), limit) }
-}
-
-export interface LineageResponse {
-  parent: { runId: string; step: number } | null
-  children: { runId: string; step: number; createdAt: string }[]
-  rewinds: { archiveIndex: number; step: number; at: string; lastStep: number | null }[]
 }
 
 export async function readLineage(

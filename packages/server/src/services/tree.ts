@@ -1,27 +1,9 @@
-import type { ForkedFrom, RunState } from '@stemma/core'
+import type { RunTreeNode, RunTreeResponse } from '@stemma/core'
 import type { ApiKeyOwner, RunRecord } from '@stemma/store'
 import { assertEntityAccess } from '../auth/access.js'
 import type { ServiceContext } from './context.js'
 import { iso, toRunDto } from './dto.js'
 import type { ProjectRef } from './targets.js'
-
-export interface RunTreeNode {
-  id: string
-  name: string
-  state: RunState
-  createdAt: string
-  lastStep: number | null
-  forkedFrom: ForkedFrom | null
-  /** Rewinds of this run, oldest first; each archived state is readable with `?archive=<archiveIndex>`. */
-  rewinds: { archiveIndex: number; step: number; at: string; lastStep: number | null }[]
-  children: RunTreeNode[]
-}
-
-export interface RunTreeResponse {
-  entity: string
-  project: string
-  roots: RunTreeNode[]
-}
 
 const PAGE = 1000
 
