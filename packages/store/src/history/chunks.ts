@@ -1,6 +1,6 @@
 import type { SeriesStats } from '@stemma/core'
 import type { Db } from '../sql/db.js'
-import { realOrNaN } from '../sql/json.js'
+import { statsFromColumns, type StatsColumns } from '../sql/stats-columns.js'
 import { CHUNK_POINTS, decodeFloats, decodeSteps, encodeChunk, type Points } from './codec.js'
 
 /** At most this many small (not yet full) chunks at a series' tail before they are merged. */
@@ -20,17 +20,8 @@ export interface ChunkMeta {
   stats: SeriesStats
 }
 
-interface ChunkRow {
+interface ChunkRow extends StatsColumns {
   id: number
-  first_step: number
-  last_step: number
-  count: number
-  finite_count: number
-  sum: number | null
-  min: number | null
-  max: number | null
-  first: number | null
-  last: number | null
 }
 
 const META_COLUMNS = 'id, first_step, last_step, count, finite_count, sum, min, max, first, last'
@@ -38,17 +29,7 @@ const META_COLUMNS = 'id, first_step, last_step, count, finite_count, sum, min, 
 function toMeta(r: ChunkRow): ChunkMeta {
   return {
     id: r.id,
-    stats: {
-      count: r.count,
-      finiteCount: r.finite_count,
-      sum: realOrNaN(r.sum),
-      min: r.finite_count > 0 ? realOrNaN(r.min) : Infinity,
-      max: r.finite_count > 0 ? realOrNaN(r.max) : -Infinity,
-      firstStep: r.first_step,
-      first: realOrNaN(r.first),
-      lastStep: r.last_step,
-      last: realOrNaN(r.last),
-    },
+    stats: statsFromColumns(r),
   }
 }
 

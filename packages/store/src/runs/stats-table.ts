@@ -1,18 +1,10 @@
 import { computeSummary, mergeStats, type MetricDefinition, type SeriesStats } from '@stemma/core'
 import type { Db } from '../sql/db.js'
-import { fromJson, realOrNaN, toJson } from '../sql/json.js'
+import { fromJson, toJson } from '../sql/json.js'
+import { statsFromColumns, type StatsColumns } from '../sql/stats-columns.js'
 
-interface StatsRow {
+interface StatsRow extends StatsColumns {
   key: string
-  count: number
-  finite_count: number
-  sum: number | null
-  min: number | null
-  max: number | null
-  first_step: number
-  first: number | null
-  last_step: number
-  last: number | null
 }
 
 /**
@@ -25,17 +17,7 @@ export class RunStats {
   load(pk: number): Map<string, SeriesStats> {
     const out = new Map<string, SeriesStats>()
     for (const r of this.db.all<StatsRow>('SELECT * FROM run_stats WHERE run_pk = ?', pk)) {
-      out.set(r.key, {
-        count: r.count,
-        finiteCount: r.finite_count,
-        sum: realOrNaN(r.sum),
-        min: r.finite_count > 0 ? realOrNaN(r.min) : Infinity,
-        max: r.finite_count > 0 ? realOrNaN(r.max) : -Infinity,
-        firstStep: r.first_step,
-        first: realOrNaN(r.first),
-        lastStep: r.last_step,
-        last: realOrNaN(r.last),
-      })
+      out.set(r.key, statsFromColumns(r))
     }
     return out
   }
