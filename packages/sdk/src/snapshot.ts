@@ -28,8 +28,14 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 function compile(keys: readonly string[]): Maker | undefined {
   // `__proto__` in a literal would set the prototype instead of a key; leave such dicts to the spread.
   if (keys.includes('__proto__')) return undefined
+  // Keys go in as JSON string literals, so no key can inject code.
   const body = keys.map((k) => `${JSON.stringify(k)}: d[${JSON.stringify(k)}]`).join(',\n')
-  return new Function('d', `return {\n${body}\n}`) as Maker
+  try {
+    return new Function('d', `return {\n${body}\n}`) as Maker
+  } catch {
+    // Code generation can be disabled (--disallow-code-generation-from-strings): copy by spread.
+    return undefined
+  }
 }
 
 function shapeOf(keys: string[]): Shape | undefined {
