@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**/*.js', '**/scripts/**/*.{js,mjs}'],
+    files: ['bench/**/*.js', '**/scripts/**/*.{js,mjs}', 'packages/cli/bin/*.js'],
     languageOptions: { globals: globals.node },
   },
 )
