@@ -74,7 +74,9 @@ export interface RunDto {
 /** Columnar history: one step column, then one column per key, `null` where a row lacks the key. */
 export interface ColumnarHistory {
   steps: number[]
+  /** Seconds since the run started (W&B's `_runtime`). */
   runtime: number[]
+  /** Unix seconds, fractional (W&B's `_timestamp`). */
   timestamp: number[]
   columns: Record<string, (WireNumber | null)[]>
 }
@@ -90,6 +92,7 @@ export interface WireRejectedRow {
   attemptedStep: number
   currentStep: number
   keys: string[]
+  /** Unix ms, when the row was logged. */
   timestamp: number
 }
 
