@@ -1,8 +1,14 @@
-import { syncRunDir } from '@stemma/sdk'
+import { syncRunDir, type SyncResult } from '@stemma/sdk'
+
+export function describeSync(dir: string, r: SyncResult): string {
+  const parts = [`${dir} → ${r.runPath}: ${r.sent} of ${r.records} batches uploaded`]
+  if (r.duplicates > 0) parts.push(`${r.duplicates} already on the server`)
+  if (r.trailingBytes > 0)
+    parts.push(`${r.trailingBytes} bytes of an unfinished record left for a later sync`)
+  parts.push(r.ended ? 'run ended' : 'run not ended yet')
+  return parts.join('; ')
+}
 
 export async function syncCommand(runDirs: string[], out: (line: string) => void): Promise<void> {
-  for (const dir of runDirs) {
-    const result = await syncRunDir(dir)
-    out(`${dir}: ${JSON.stringify(result)}`)
-  }
+  for (const dir of runDirs) out(describeSync(dir, await syncRunDir(dir)))
 }

@@ -115,7 +115,10 @@ describe('training processes and the terminal', () => {
     expect((await script.exited).code).toBe(0)
     expect((await server.request('/api/v1/runs/admin/offline/offline1')).status).toBe(404)
 
-    for (let i = 0; i < 2; i++) expect(runCli(['sync', runDirOf(script.dir)], cliEnv()).code).toBe(0)
+    const first = runCli(['sync', runDirOf(script.dir)], cliEnv())
+    expect(first.stdout).toMatch(/→ admin\/offline\/offline1: (\d+) of \1 batches uploaded; run ended/)
+    const second = runCli(['sync', runDirOf(script.dir)], cliEnv())
+    expect(second.stdout).toMatch(/: 0 of (\d+) batches uploaded; \1 already on the server; run ended/)
     const run = await getRun('offline', 'offline1')
     expect(run).toMatchObject({ state: 'finished', lastStep: 299, config: { lr: 0.1 } })
     expect((await history('offline', 'offline1')).columns.loss).toEqual(
