@@ -16,12 +16,18 @@ export interface TestServer {
   request(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>
   json<T = unknown>(path: string, init?: RequestInit): Promise<T>
   stop(): Promise<void>
+  /** Kills the server with SIGKILL and leaves its data directory in place. */
+  kill(): Promise<void>
 }
 
-/** Starts the real `stemma server` on a free port and a temporary SQLite directory. */
-export async function startServer(): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'stemma-e2e-'))
-  const child = spawn(process.execPath, [CLI, 'server', '--port', '0', '--data-dir', dataDir], {
+/**
+ * Starts the real `stemma server` on a free port and a temporary SQLite directory, or on the
+ * given ones (to restart a server where it was).
+ */
+export async function startServer(options: { port?: number; dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'stemma-e2e-'))
+  const port = String(options.port ?? 0)
+  const child = spawn(process.execPath, [CLI, 'server', '--port', port, '--data-dir', dataDir], {
     env: { ...process.env, STEMMA_ADMIN_API_KEY: API_KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -55,8 +61,13 @@ export async function startServer(): Promise<TestServer> {
       if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path} → ${res.status}: ${body}`)
       return JSON.parse(body) as T
     },
+    async kill() {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGKILL')
+      await exited
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r))
         child.kill('SIGTERM')
         await exited
