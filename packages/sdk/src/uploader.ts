@@ -96,7 +96,7 @@ export class Uploader {
               if (this.outageWarned) return
               this.outageWarned = true
               this.options.warn(
-                `upload failed (${o.error.message}); retrying in ${Math.round(waitMs / 1000)} s. Nothing is lost: every batch is in the write-ahead file.`,
+                `upload failed (${o.error.message}); retrying in ${(waitMs / 1000).toFixed(1)} s. Nothing is lost: every batch is in the write-ahead file.`,
               )
             },
           },
