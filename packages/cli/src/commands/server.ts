@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openSqliteStore } from '@stemma/store'
-import { createServer, ensureAdmin } from '@stemma/server'
+import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
 import { readServerSettings, type ServerFlags } from '../settings.js'
 
 export const ADMIN_KEY_FILE = 'admin-api-key'
@@ -16,6 +16,12 @@ export async function serverCommand(
   const store = openSqliteStore({ path: join(settings.dataDir, 'stemma.db') })
   const admin = await ensureAdmin(store, { apiKey: settings.adminApiKey, now: Date.now() })
   const keyFile = join(settings.dataDir, ADMIN_KEY_FILE)
+  // The variable only seeds a new data directory; say so rather than let its key fail with 401s.
+  if (!admin.created && settings.adminApiKey !== undefined) {
+    if ((await store.auth.findKeyOwner(hashApiKey(settings.adminApiKey))) === null) {
+      out('warning: STEMMA_ADMIN_API_KEY is ignored: this data directory already has its admin key.')
+    }
+  }
   if (admin.apiKey !== undefined) {
     writeFileSync(keyFile, `${admin.apiKey}\n`, { mode: 0o600 })
     chmodSync(keyFile, 0o600)

@@ -7,10 +7,11 @@ import { CLI, tempDir } from '../helpers/server.js'
 const dataDir = tempDir('stemma-start-')
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
-/** Starts `stemma server` with no key in the environment, returns its first lines and a stopper. */
-async function start() {
+/** Starts `stemma server` (with no key in the environment by default), returns its first lines and a stopper. */
+async function start(adminKey?: string) {
   const env = { ...process.env }
   delete env.STEMMA_ADMIN_API_KEY
+  if (adminKey !== undefined) env.STEMMA_ADMIN_API_KEY = adminKey
   const child = spawn(process.execPath, [CLI, 'server', '--port', '0', '--data-dir', dataDir], { env })
   let output = ''
   await new Promise<void>((resolve, reject) => {
@@ -53,5 +54,9 @@ describe('first start of the server', () => {
     const again = await fetch(`${second.url}/api/v1/viewer`, { headers: { authorization: `Bearer ${key}` } })
     expect(again.status).toBe(200)
     await second.stop()
+
+    const third = await start(`local-${'z'.repeat(40)}`)
+    expect(third.output).toContain('STEMMA_ADMIN_API_KEY is ignored')
+    await third.stop()
   })
 })
