@@ -181,6 +181,18 @@ export interface LineageResponse {
   children: { runId: string; step: number; createdAt: string }[]
   /** Each archived pre-rewind state is readable with `?archive=<archiveIndex>`. */
   rewinds: RewindDto[]
+  /**
+   * The run's history as step ranges in order, each with the run whose logging produced it, so
+   * any step of any read (rows, buckets) can be traced to its source run.
+   */
+  segments: ViewSegment[]
+}
+
+export interface ViewSegment {
+  runId: string
+  fromStep: number
+  /** Inclusive; null for the open tail the run still writes to. */
+  toStep: number | null
 }
 
 export interface RewindDto {

@@ -15,6 +15,7 @@ import type {
   RunState,
   SystemSample,
   View,
+  ViewSegment,
   WireRejectedRow,
 } from '@stemma/core'
 
@@ -150,6 +151,8 @@ export interface Lineage {
   children: { runId: string; step: number; createdAt: number }[]
   /** Each rewind of this run: the archived state and the step it was rewound to. */
   rewinds: { archiveIndex: number; step: number; at: number; lastStep: number | null }[]
+  /** The run's view in step order: which run's segment holds each step range. */
+  segments: ViewSegment[]
 }
 
 export interface ApiKeyOwner {

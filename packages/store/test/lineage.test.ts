@@ -41,8 +41,14 @@ for (const dialect of DIALECTS) {
         parent: null,
         children: [{ runId: 'run2', step: 200, createdAt: NOW + 1 }],
         rewinds: [],
+        segments: [{ runId: 'run1', fromStep: 0, toStep: null }],
       })
-      expect((await store.runs.lineage(ref('run2'))).parent).toEqual({ runId: 'run1', step: 200 })
+      const forked = await store.runs.lineage(ref('run2'))
+      expect(forked.parent).toEqual({ runId: 'run1', step: 200 })
+      expect(forked.segments).toEqual([
+        { runId: 'run1', fromStep: 0, toStep: 200 },
+        { runId: 'run2', fromStep: 201, toStep: null },
+      ])
     })
 
     it('recomputes define_metric aggregations across the fork point', async () => {

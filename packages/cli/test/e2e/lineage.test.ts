@@ -48,6 +48,11 @@ describe('fork (seed 002)', () => {
     expect(await series(run1.path, 'metric')).toEqual(Array.from({ length: 300 }, (_, i) => [i, i]))
     const forked = await api.run(run2.path)
     expect(forked.forkedFrom).toEqual({ runId: run1.id, step: 200 })
+    // Every step of every read traces back to the run that logged it.
+    expect((await forked.lineage()).segments).toEqual([
+      { runId: run1.id, fromStep: 0, toStep: 200 },
+      { runId: run2.id, fromStep: 201, toStep: null },
+    ])
     expect(forked.summary).toMatchObject({ metric: expected.at(-1)![1], additional_metric: 299 * 1.1 })
   })
 

@@ -158,6 +158,18 @@ export const COMPONENTS = {
       parent: nullable(forkedFrom),
       children: { type: 'array', items: { type: 'object' } },
       rewinds: { type: 'array', items: rewind },
+      segments: {
+        type: 'array',
+        description: 'The view in step order: which run produced each step range.',
+        items: {
+          type: 'object',
+          properties: {
+            runId: { type: 'string' },
+            fromStep: { type: 'integer' },
+            toStep: nullable({ type: 'integer' }),
+          },
+        },
+      },
     },
   },
   ArchivesResponse: {

@@ -139,6 +139,7 @@ export async function readLineage(
     parent: lineage.parent,
     children: lineage.children.map((c) => ({ ...c, createdAt: iso(c.createdAt) })),
     rewinds: lineage.rewinds.map((r) => ({ ...r, at: iso(r.at) })),
+    segments: lineage.segments,
   }
 }
 

@@ -135,5 +135,10 @@ export function runLineage(ctx: StoreContext, ref: RunRef): Lineage {
     row.forked_from_run_id === null
       ? null
       : { runId: row.forked_from_run_id, step: row.forked_from_step ?? 0 }
-  return { parent, children, rewinds }
+  const segments = loadView(db, row.pk).map((part) => ({
+    runId: ctx.segments.runIdOf(part.segmentId),
+    fromStep: part.fromStep,
+    toStep: part.toStep,
+  }))
+  return { parent, children, rewinds, segments }
 }
