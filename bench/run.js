@@ -21,6 +21,8 @@ try {
   const big = await ingestOneRun({ baseUrl: a.baseUrl, rows: n(500_000) })
   await loadOneMetric({ baseUrl: a.baseUrl, project: 'bench-m4', id: 'm4run', steps: n(1_000_000) })
   await bucketQuery({ baseUrl: a.baseUrl, entity, project: 'bench-m4', id: 'm4run', steps: n(1_000_000) })
+  await loadOneMetric({ baseUrl: a.baseUrl, project: 'bench-m4', id: 'm4run10', steps: n(10_000_000) })
+  await bucketQuery({ baseUrl: a.baseUrl, entity, project: 'bench-m4', id: 'm4run10', steps: n(10_000_000) })
 
   const small = await logRun({ baseUrl: a.baseUrl, project: 'bench-ingest', rows: 50, id: 'small1k' })
   const smallOps = await lineageOps({
