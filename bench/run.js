@@ -7,6 +7,7 @@ import { logLatency } from './figures/log-latency.js'
 import { peerLogLatency } from './figures/peers.js'
 import { ingestManyRuns, ingestOneRun, logRun } from './figures/ingest.js'
 import { bucketQuery, forkReadCost, lineageOps, loadOneMetric } from './figures/queries.js'
+import { runsTable } from './figures/runs-table.js'
 
 const scale = process.argv.includes('--quick') ? 0.1 : 1
 const n = (x) => Math.max(1, Math.round(x * scale))
@@ -75,3 +76,5 @@ const size = ['stemma.db', 'stemma.db-wal'].reduce((sum, f) => {
 }, 0)
 const points = runs * rowsPerRun * 20
 report({ figure: 'bytes_per_point', points, bytes: size, value: size / points, target: '<= 16' })
+
+await runsTable({ runs: n(100_000) })
