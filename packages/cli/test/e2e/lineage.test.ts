@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as stemma from '@stemma/sdk'
 import { API_KEY, startServer, tempDir, type TestServer } from '../helpers/server.js'
+import { initAgainst, type InitOptions } from '../helpers/sdk.js'
 
 let server: TestServer
 let api: stemma.Api
@@ -10,14 +11,7 @@ beforeAll(async () => {
 })
 afterAll(() => server.stop())
 
-const init = (options: Parameters<typeof stemma.init>[0]) =>
-  stemma.init({
-    baseUrl: server.baseUrl,
-    apiKey: API_KEY,
-    dir: tempDir(),
-    settings: { quiet: true },
-    ...options,
-  })
+const init = (options: InitOptions) => initAgainst(server, options)
 
 async function series(path: string, key: string) {
   const rows = await (await api.run(path)).history({ keys: [key] })
@@ -145,35 +139,14 @@ describe('resume', () => {
 
   it("with 'auto' picks up the run this directory left unfinished", async () => {
     const dir = tempDir()
-    const first = await stemma.init({
-      baseUrl: server.baseUrl,
-      apiKey: API_KEY,
-      dir,
-      project: 'resume-auto',
-      resume: 'auto',
-      settings: { quiet: true },
-    })
+    const first = await init({ dir, project: 'resume-auto', resume: 'auto' })
     first.log({ x: 0 })
     await first.finish(2)
-    const second = await stemma.init({
-      baseUrl: server.baseUrl,
-      apiKey: API_KEY,
-      dir,
-      project: 'resume-auto',
-      resume: 'auto',
-      settings: { quiet: true },
-    })
+    const second = await init({ dir, project: 'resume-auto', resume: 'auto' })
     expect(second.id).toBe(first.id)
     expect(second.startingStep).toBe(1)
     await second.finish()
-    const third = await stemma.init({
-      baseUrl: server.baseUrl,
-      apiKey: API_KEY,
-      dir,
-      project: 'resume-auto',
-      resume: 'auto',
-      settings: { quiet: true },
-    })
+    const third = await init({ dir, project: 'resume-auto', resume: 'auto' })
     expect(third.id).not.toBe(first.id)
     await third.finish()
   })

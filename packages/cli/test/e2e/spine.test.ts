@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as stemma from '@stemma/sdk'
 import type { RunDto } from '@stemma/core'
-import { API_KEY, startServer, tempDir, type TestServer } from '../helpers/server.js'
+import { API_KEY, startServer, type TestServer } from '../helpers/server.js'
+import { initAgainst, type InitOptions } from '../helpers/sdk.js'
 
 let server: TestServer
 beforeAll(async () => {
@@ -9,14 +10,7 @@ beforeAll(async () => {
 })
 afterAll(() => server.stop())
 
-const init = (options: Parameters<typeof stemma.init>[0]) =>
-  stemma.init({
-    baseUrl: server.baseUrl,
-    apiKey: API_KEY,
-    dir: tempDir(),
-    settings: { quiet: true },
-    ...options,
-  })
+const init = (options: InitOptions) => initAgainst(server, options)
 
 describe('a training script logs through the SDK and reads its run back', () => {
   it('records the 10-epoch example: history, config, summary and state', async () => {
