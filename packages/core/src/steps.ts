@@ -2,7 +2,7 @@ import { StemmaError } from './errors.js'
 
 export type StepPolicy = 'warn' | 'strict'
 
-/** A committed history row before flattening: `data` is what the user passed (shallow-copied). */
+/** A committed history row before flattening: `data` is the logged dict, owned by the row. */
 export interface CommittedRow {
   step: number
   timestamp: number
@@ -29,6 +29,8 @@ export interface StepSink {
  * join it) until a later log moves past it or `commit: true` closes it. A lower step is dropped.
  */
 export class StepClock {
+  // `log()` takes ownership of `data`: callers pass a dict nobody else will mutate (the SDK copies
+  // what the user passed once, on the hot path, and this class never copies it again).
   private current: number
   private pending: Record<string, unknown> | undefined
   private pendingTimestamp = 0
@@ -70,7 +72,7 @@ export class StepClock {
       return true
     }
     if (this.pending === undefined) {
-      this.sink.commit({ step: this.current++, timestamp, data: { ...data } })
+      this.sink.commit({ step: this.current++, timestamp, data })
       return true
     }
     this.merge(data, timestamp)
@@ -87,7 +89,7 @@ export class StepClock {
   }
 
   private merge(data: Record<string, unknown>, timestamp: number) {
-    if (this.pending === undefined) this.pending = { ...data }
+    if (this.pending === undefined) this.pending = data
     else Object.assign(this.pending, data)
     this.pendingTimestamp = timestamp
   }

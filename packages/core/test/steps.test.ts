@@ -68,11 +68,13 @@ describe('StepClock (the W&B step rule)', () => {
     expect(rows[0]!.step).toBe(201)
   })
 
-  it('copies the logged dict so later mutation by the caller does not rewrite history', () => {
+  it('merges later dicts into the first of an open row without touching the later ones', () => {
     const { c, rows } = clock()
-    const metrics = { loss: 1 }
-    c.log(metrics, 1)
-    metrics.loss = 2
-    expect(rows[0]!.data.loss).toBe(1)
+    const first = { a: 1 }
+    const second = { b: 2 }
+    c.log(first, 1, undefined, false)
+    c.log(second, 2)
+    expect(rows[0]!.data).toEqual({ a: 1, b: 2 })
+    expect(second).toEqual({ b: 2 })
   })
 })

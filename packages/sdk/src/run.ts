@@ -178,7 +178,7 @@ export class Run {
     if (!isPlainObject(data)) {
       throw new StemmaError('VALIDATION_FAILED', 'run.log expects a plain object such as { loss: 0.1 }.')
     }
-    // StepClock shallow-copies what it keeps; `snapshot` makes that copy cheap for wide dicts.
+    // The user may reuse and mutate `data` after this call, so the clock gets a copy of its own.
     const row = snapshot(data)
     if (options === undefined) this.clock.log(row, Date.now())
     else this.clock.log(row, Date.now(), options.step, options.commit)

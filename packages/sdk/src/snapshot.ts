@@ -49,15 +49,15 @@ function shapeOf(keys: string[]): Shape | undefined {
   return shape
 }
 
-/** A shallow copy of `data`, or `data` itself when the caller's own shallow copy is as cheap. */
+/** A shallow copy of `data`, the one copy `log()` makes: the step clock keeps it as it is. */
 export function snapshot(data: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(data)
-  if (keys.length < LITERAL_FROM) return data
+  if (keys.length < LITERAL_FROM) return { ...data }
   let shape = last
   if (shape === undefined || !sameKeys(shape.keys, keys)) {
     shape = shapeOf(keys)
-    if (shape === undefined) return data
+    if (shape === undefined) return { ...data }
     last = shape
   }
-  return shape.make === undefined ? data : shape.make(data)
+  return shape.make === undefined ? { ...data } : shape.make(data)
 }
