@@ -145,6 +145,22 @@ describe('ingest', () => {
       state: 'running',
     })
   })
+
+  it('kills a crashed run at once, since no process is left to stop, and leaves ended runs alone', async () => {
+    const { run: silent } = await createRun('p', { heartbeatTimeoutS: 30 })
+    const { run: ended } = await createRun('p')
+    await t.call('POST', `${RUNS}/admin/p/${ended.id}/batches`, {
+      writerId: 'w',
+      seq: 1,
+      exit: { state: 'finished', exitCode: 0 },
+    })
+    t.clock.now += 31_000
+    const stopped = json<RunDto>(await t.call('POST', `${RUNS}/admin/p/${silent.id}/stop`))
+    expect(stopped).toMatchObject({ state: 'killed', stopRequested: false })
+    expect(stopped.finishedAt).not.toBeNull()
+    const untouched = json<RunDto>(await t.call('POST', `${RUNS}/admin/p/${ended.id}/stop`))
+    expect(untouched).toMatchObject({ state: 'finished', stopRequested: false })
+  })
 })
 
 describe('runs', () => {

@@ -11,7 +11,7 @@ import type { ApiKeyOwner } from '@stemma/store'
 import { assertEntityAccess } from '../auth/access.js'
 import type { ServiceContext } from './context.js'
 import { toRunDto } from './dto.js'
-import { loadRun, requireWritable, type ProjectRef, type RunTarget } from './targets.js'
+import { loadRun, requireWritable, runNotFound, type ProjectRef, type RunTarget } from './targets.js'
 
 export const DEFAULT_LIST_LIMIT = 50
 export const MAX_LIST_LIMIT = 1000
@@ -68,9 +68,26 @@ export async function deleteRun(ctx: ServiceContext, viewer: ApiKeyOwner, target
 }
 
 /** Stop from the UI/API: the SDK sees the flag in its next ack or heartbeat and finishes as `killed`. */
+/**
+ * Stops a run. A live process learns it from its next batch or heartbeat and finishes as
+ * `killed`; a run whose process is gone (crashed, preempted) has nobody to tell, so it becomes
+ * `killed` at once; a run that already ended stays as it is.
+ */
 export async function stopRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunDto> {
   const ref = await requireWritable(ctx, viewer, target)
-  return toRunDto(ctx, await ctx.store.runs.setState(ref, { stopRequested: true }))
+  const run = await ctx.store.runs.get(ref)
+  if (run === null) throw runNotFound(ref)
+  const now = ctx.now()
+  switch (effectiveState(run.state, run.heartbeatAt, run.heartbeatTimeoutS * 1000, now)) {
+    case 'running':
+    case 'preempting':
+      return toRunDto(ctx, await ctx.store.runs.setState(ref, { stopRequested: true }))
+    case 'crashed':
+    case 'preempted':
+      return toRunDto(ctx, await ctx.store.runs.setState(ref, { state: 'killed', finishedAt: now }))
+    default:
+      return toRunDto(ctx, run)
+  }
 }
 
 export async function heartbeat(
