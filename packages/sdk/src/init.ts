@@ -203,6 +203,7 @@ async function startRun(options: InitOptions): Promise<Run> {
       initialMs: settings.retryInitialMs,
       maxMs: settings.retryMaxMs,
       deadlineMs: settings.initTimeoutMs,
+      keepAlive: true,
     })
     const outcome = await transport.send<InitResponse>({
       method: 'POST',

@@ -7,6 +7,11 @@ export interface RetryPolicy {
   deadlineMs?: number
   /** Random in [0, 1), injectable so tests are deterministic. */
   random?: () => number
+  /**
+   * Waits hold the process open. Calls a user awaits (init, sync) need it, or Node would exit
+   * mid-`await` with nothing left to run; background uploads must not keep a script alive.
+   */
+  keepAlive?: boolean
 }
 
 export interface RetryHooks {
@@ -56,7 +61,7 @@ export class RetryingTransport {
         waitMs = Math.min(Math.max(outcome.afterMs, 0), Math.max(this.policy.maxMs, 1))
       if (Date.now() - started + waitMs > deadline || hooks.cancelled?.() === true) return outcome
       hooks.onRetry?.(outcome, attempt, waitMs)
-      await sleep(waitMs)
+      await sleep(waitMs, this.policy.keepAlive === true)
       if (hooks.cancelled?.() === true) return outcome
     }
   }

@@ -58,6 +58,7 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
     initialMs: options.retryInitialMs ?? 1_000,
     maxMs: options.retryMaxMs ?? 60_000,
     deadlineMs: options.deadlineMs ?? 600_000,
+    keepAlive: true,
   })
   let entity = info.entity
   let created = false

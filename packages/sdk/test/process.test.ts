@@ -14,6 +14,21 @@ afterAll(() => server.stop())
 const env = () => ({ STEMMA_BASE_URL: server.url, STEMMA_API_KEY: API_KEY })
 
 describe('a training process', () => {
+  it('waits for an unreachable server until the init timeout, then fails with a clear error', async () => {
+    const script = startScript(
+      `try {
+         await stemma.init({ project: 'p', settings: { quiet: true, initTimeoutMs: 1500, retryInitialMs: 100, retryMaxMs: 200 } })
+       } catch (err) {
+         console.log('init failed: ' + err.message)
+         process.exitCode = 2
+       }`,
+      { STEMMA_BASE_URL: 'http://127.0.0.1:9', STEMMA_API_KEY: API_KEY },
+    )
+    // Before the fix Node exited with 13 (unsettled top-level await): nothing held the retry wait.
+    expect((await script.exited).code).toBe(2)
+    expect(script.output()).toMatch(/init failed: .*Is the server running at http:\/\/127\.0\.0\.1:9\?/)
+  })
+
   it('killed with SIGKILL loses nothing that reached the write-ahead file once synced', async () => {
     const script = startScript(
       `const run = await stemma.init({ project: 'crash', id: 'sigkill1', settings: { quiet: true } })
