@@ -42,7 +42,7 @@ async function execute(command: Command): Promise<number> {
     }
     case 'sync': {
       const { syncCommand } = await import('./commands/sync.js')
-      await syncCommand(command.runDirs, out)
+      await syncCommand(command.runDirs, out, (line) => process.stderr.write(`stemma: ${line}\n`))
       return 0
     }
     case 'runs-ls': {

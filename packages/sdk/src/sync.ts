@@ -8,7 +8,7 @@ import {
   type IngestResponse,
 } from '@stemma/core'
 import { runApiPath } from './init.js'
-import { RetryingTransport } from './retrying-transport.js'
+import { RetryingTransport, type RetryHooks } from './retrying-transport.js'
 import { readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-files.js'
 import { defaultWarn, envString, resolveConnection } from './settings.js'
 import { HttpClient } from './transport.js'
@@ -19,6 +19,8 @@ export interface SyncOptions {
   apiKey?: string
   /** After each record sent: records read so far, and how far into the file that is. */
   onProgress?: (progress: { records: number; bytes: number; totalBytes: number }) => void
+  /** Before each wait for a retry: why the last attempt failed, and how long until the next. */
+  onRetry?: (reason: string, waitMs: number) => void
   /** Backoff for retryable failures; defaults 1 s → 60 s, giving up after 10 minutes per request. */
   retryInitialMs?: number
   retryMaxMs?: number
@@ -60,10 +62,11 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
     deadlineMs: options.deadlineMs ?? 600_000,
     keepAlive: true,
   })
+  const hooks: RetryHooks = { onRetry: (o, _attempt, waitMs) => options.onRetry?.(o.error.message, waitMs) }
   let entity = info.entity
   let created = false
   if (info.offline || entity === null) {
-    entity = await createRun(transport, dir, info, info.init)
+    entity = await createRun(transport, dir, info, info.init, hooks)
     created = true
   }
   const result: SyncResult = {
@@ -90,15 +93,18 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
         continue
       }
       const post = () =>
-        transport.send<IngestResponse>({
-          method: 'POST',
-          path: `${runApiPath(entity!, info.project, info.runId)}/batches`,
-          body,
-        })
+        transport.send<IngestResponse>(
+          {
+            method: 'POST',
+            path: `${runApiPath(entity!, info.project, info.runId)}/batches`,
+            body,
+          },
+          hooks,
+        )
       let outcome = await post()
       if (outcome.kind === 'failure' && outcome.status === 404 && !created) {
         // The server lost or deleted the run: create it again (same id) and carry on.
-        entity = await createRun(transport, dir, info, minimalInit(info))
+        entity = await createRun(transport, dir, info, minimalInit(info), hooks)
         created = true
         outcome = await post()
       }
@@ -135,13 +141,13 @@ async function createRun(
   dir: string,
   info: RunInfo,
   init: InitRequest,
+  hooks: RetryHooks,
 ): Promise<string> {
   const request: InitRequest = { ...init, id: info.runId, resume: 'allow' }
-  const outcome = await transport.send<InitResponse>({
-    method: 'POST',
-    path: `${API_PREFIX}/runs`,
-    body: JSON.stringify(request),
-  })
+  const outcome = await transport.send<InitResponse>(
+    { method: 'POST', path: `${API_PREFIX}/runs`, body: JSON.stringify(request) },
+    hooks,
+  )
   if (outcome.kind !== 'success') {
     throw new StemmaError(
       outcome.error.code,

@@ -9,6 +9,13 @@ export function describeSync(dir: string, r: SyncResult): string {
   return parts.join('; ')
 }
 
-export async function syncCommand(runDirs: string[], out: (line: string) => void): Promise<void> {
-  for (const dir of runDirs) out(describeSync(dir, await syncRunDir(dir)))
+export async function syncCommand(
+  runDirs: string[],
+  out: (line: string) => void,
+  warn: (line: string) => void,
+): Promise<void> {
+  // A sync waits out server outages, so say what it is waiting for rather than hang silently.
+  const onRetry = (reason: string, waitMs: number) =>
+    warn(`${reason} Retrying in ${(waitMs / 1000).toFixed(1)} s; Ctrl-C stops, and a later sync resumes.`)
+  for (const dir of runDirs) out(describeSync(dir, await syncRunDir(dir, { onRetry })))
 }

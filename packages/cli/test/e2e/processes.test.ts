@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunDto } from '@stemma/core'
-import { runCli, startServer, API_KEY, type TestServer } from '../helpers/server.js'
+import { CLI, runCli, startServer, API_KEY, type TestServer } from '../helpers/server.js'
 import { startTrainingScript } from '../helpers/script.js'
 
 let server: TestServer
@@ -124,6 +125,29 @@ describe('training processes and the terminal', () => {
     expect((await history('offline', 'offline1')).columns.loss).toEqual(
       Array.from({ length: 300 }, (_, i) => 1 / (i + 1)),
     )
+  })
+
+  it('`stemma sync` says it is waiting while the server is unreachable', async () => {
+    const script = startTrainingScript(
+      `const run = await stemma.init({ project: 'offline', id: 'waits1' })
+       run.log({ loss: 1 })
+       await run.finish()`,
+      { mode: 'offline' },
+    )
+    expect((await script.exited).code).toBe(0)
+    const sync = spawn(process.execPath, [CLI, 'sync', runDirOf(script.dir)], {
+      env: { ...process.env, STEMMA_BASE_URL: 'http://127.0.0.1:9', STEMMA_API_KEY: API_KEY },
+    })
+    let stderr = ''
+    await new Promise<void>((resolve, reject) => {
+      sync.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString()
+        if (stderr.includes('Retrying in')) resolve()
+      })
+      sync.once('exit', (code) => reject(new Error(`sync exited ${code}: ${stderr}`)))
+    })
+    sync.kill()
+    expect(stderr).toMatch(/Cannot reach http:\/\/127\.0\.0\.1:9 .*Retrying in \d+\.\d s/)
   })
 
   it('lists runs with `stemma runs ls` and checks keys with `stemma login`', async () => {
