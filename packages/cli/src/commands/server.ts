@@ -1,10 +1,30 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { openSqliteStore } from '@stemma/store'
+import { StemmaError } from '@stemma/core'
+import { openSqliteStore, type Store } from '@stemma/store'
 import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
-import { readServerSettings, type ServerFlags } from '../settings.js'
+import { readServerSettings, type ServerFlags, type ServerSettings } from '../settings.js'
 
 export const ADMIN_KEY_FILE = 'admin-api-key'
+
+async function listen(
+  app: ReturnType<typeof createServer>,
+  settings: ServerSettings,
+  store: Store,
+): Promise<string> {
+  try {
+    return await app.listen({ port: settings.port, host: settings.host })
+  } catch (err) {
+    await store.close()
+    if ((err as { code?: string }).code === 'EADDRINUSE') {
+      throw new StemmaError(
+        'UNAVAILABLE',
+        `Port ${settings.port} on ${settings.host} is already in use (another stemma server?); pick another with --port or STEMMA_PORT.`,
+      )
+    }
+    throw err
+  }
+}
 
 /** The composition root: settings → store → server → listening socket. */
 export async function serverCommand(
@@ -30,7 +50,7 @@ export async function serverCommand(
   // With port 0 the address is known only after listen(), so links are built per request.
   let publicUrl = settings.publicUrl ?? ''
   const app = createServer({ store, publicUrl: () => publicUrl, logger: false })
-  const address = await app.listen({ port: settings.port, host: settings.host })
+  const address = await listen(app, settings, store)
   publicUrl ||= address
 
   out(`stemma server listening on ${address}`)

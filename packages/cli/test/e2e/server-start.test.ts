@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CLI, tempDir } from '../helpers/server.js'
+import { CLI, runCli, tempDir } from '../helpers/server.js'
 
 const dataDir = tempDir('stemma-start-')
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -57,6 +57,10 @@ describe('first start of the server', () => {
 
     const third = await start(`local-${'z'.repeat(40)}`)
     expect(third.output).toContain('STEMMA_ADMIN_API_KEY is ignored')
+    const port = new URL(third.url).port
+    const clash = runCli(['server', '--port', port, '--data-dir', tempDir('stemma-clash-')])
+    expect(clash.code).toBe(1)
+    expect(clash.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`)
     await third.stop()
   })
 })
