@@ -83,9 +83,11 @@ export function tempDir(prefix = 'stemma-test-'): string {
 
 /** Runs the `stemma` CLI to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}) {
+  // Bounded, so a command that unexpectedly keeps running (a server) fails the test, not hangs it.
   const result = spawnSync(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
+    timeout: 60_000,
   })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
