@@ -1,22 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RouteOptions } from 'fastify'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqliteStore } from '@stemma/store'
 import { ensureAdmin, generateApiKey, hashApiKey } from '@stemma/server'
-import { json, startApp, type TestApp } from './helpers.js'
+import { json, startAppWithRoutes, type RegisteredRoute, type TestApp } from './helpers.js'
 
 let t: TestApp
-const routes: { method: string; url: string }[] = []
+let routes: RegisteredRoute[] = []
 beforeAll(async () => {
-  // Collected from Fastify itself, so a route added later is covered without touching this test.
-  t = await startApp({
-    beforeReady: (app) =>
-      app.addHook('onRoute', (route: RouteOptions) => {
-        for (const method of [route.method].flat()) routes.push({ method, url: route.url })
-      }),
-  })
+  ;({ t, routes } = await startAppWithRoutes())
 })
 afterAll(() => t.close())
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
 import type { IngestBatch } from '@stemma/core'
 import { openSqliteStore } from '@stemma/store'
 import type { Store } from '@stemma/store'
@@ -103,4 +103,24 @@ export function series(history: { steps: number[]; columns: Record<string, unkno
   return history.steps.flatMap((step, i) =>
     column[i] === null || column[i] === undefined ? [] : [[step, column[i]]],
   )
+}
+
+export interface RegisteredRoute {
+  method: string
+  url: string
+}
+
+/**
+ * Starts the app and lists every route Fastify registered, so tests that must cover all routes
+ * also cover the ones added later.
+ */
+export async function startAppWithRoutes(): Promise<{ t: TestApp; routes: RegisteredRoute[] }> {
+  const routes: RegisteredRoute[] = []
+  const t = await startApp({
+    beforeReady: (app) =>
+      app.addHook('onRoute', (route: RouteOptions) => {
+        for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+      }),
+  })
+  return { t, routes }
 }

@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { RouteOptions } from 'fastify'
-import { json, startApp, type TestApp } from './helpers.js'
+import { json, startAppWithRoutes, type RegisteredRoute, type TestApp } from './helpers.js'
 
 let t: TestApp
-const routes: { method: string; url: string }[] = []
+let routes: RegisteredRoute[] = []
 beforeAll(async () => {
-  t = await startApp({
-    beforeReady: (app) =>
-      app.addHook('onRoute', (route: RouteOptions) => {
-        for (const method of [route.method].flat()) routes.push({ method, url: route.url })
-      }),
-  })
+  ;({ t, routes } = await startAppWithRoutes())
 })
 afterAll(() => t.close())
 

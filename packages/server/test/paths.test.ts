@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { RouteOptions } from 'fastify'
 import { request } from 'node:http'
-import { startApp, type TestApp } from './helpers.js'
+import { startAppWithRoutes, type RegisteredRoute, type TestApp } from './helpers.js'
 
 let t: TestApp
-const routes: { method: string; url: string }[] = []
+let routes: RegisteredRoute[] = []
 beforeAll(async () => {
-  t = await startApp({
-    beforeReady: (app) =>
-      app.addHook('onRoute', (route: RouteOptions) => {
-        for (const method of [route.method].flat())
-          if (method !== 'HEAD') routes.push({ method, url: route.url })
-      }),
-  })
+  ;({ t, routes } = await startAppWithRoutes())
+  routes = routes.filter((r) => r.method !== 'HEAD')
   await t.call('POST', '/api/v1/runs', { project: 'p', id: 'abc123' })
 })
 afterAll(() => t.close())
