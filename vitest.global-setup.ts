@@ -1,9 +1,22 @@
 import { execFileSync } from 'node:child_process'
+import { startPostgresCluster, type PostgresCluster } from './packages/store/test/helpers/postgres-cluster.js'
 
-// Tests that spawn the CLI or a training script run the compiled packages; building here once
-// keeps `npx vitest run` self-sufficient. tsc -b is incremental, so this is quick when up to date.
-export default function setup() {
+let cluster: PostgresCluster | undefined
+
+/**
+ * Tests that spawn the CLI or a training script run the compiled packages; building here once
+ * keeps `npx vitest run` self-sufficient (tsc -b is incremental, so this is quick when up to date).
+ * Then one throwaway PostgreSQL cluster serves every test that needs one, each in its own
+ * database; its URL reaches the test processes as STEMMA_TEST_PG_URL.
+ */
+export default async function setup() {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'packages/cli', 'packages/sdk'], {
     stdio: 'inherit',
   })
+  if (!process.env.STEMMA_TEST_PG_URL) {
+    cluster = await startPostgresCluster()
+    process.env.STEMMA_TEST_PG_URL = cluster.url
+    process.env.STEMMA_TEST_PG_DIR = cluster.dir
+  }
+  return () => cluster?.destroy()
 }

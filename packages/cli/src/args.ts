@@ -2,7 +2,15 @@ import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util'
 import { StemmaError } from '@stemma/core'
 
 export type Command =
-  | { name: 'server'; port?: number; host?: string; dataDir?: string }
+  | {
+      name: 'server'
+      port?: number
+      host?: string
+      dataDir?: string
+      databaseUrl?: string
+      blobUrl?: string
+      s3Endpoint?: string
+    }
   | { name: 'login'; host?: string; key?: string }
   | { name: 'sync'; runDirs: string[] }
   | { name: 'runs-ls'; path: string; limit: number; json: boolean }
@@ -13,6 +21,7 @@ export const USAGE = `Usage: stemma <command> [options]
 
 Commands:
   server [--port 8080] [--host 127.0.0.1] [--data-dir DIR]   start the server and web app
+         [--database-url postgres://…] [--blob-url s3://BUCKET/PREFIX] [--s3-endpoint URL]
   login [--host URL] [KEY]                                   save the server address and API key
   sync RUN_DIR...                                            upload runs logged offline or cut short
   runs ls ENTITY/PROJECT [--limit 50] [--json]               list a project's runs
@@ -54,6 +63,9 @@ export function parseArgs(argv: readonly string[]): Command {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+        'blob-url': { type: 'string' },
+        's3-endpoint': { type: 'string' },
       })
       if (positionals.length > 0) usage(`stemma server takes no arguments; got ${positionals.join(' ')}.`)
       return {
@@ -61,6 +73,9 @@ export function parseArgs(argv: readonly string[]): Command {
         port: parsePort(values.port as string | undefined),
         host: values.host as string | undefined,
         dataDir: values['data-dir'] as string | undefined,
+        databaseUrl: values['database-url'] as string | undefined,
+        blobUrl: values['blob-url'] as string | undefined,
+        s3Endpoint: values['s3-endpoint'] as string | undefined,
       }
     }
     case 'login': {

@@ -13,12 +13,21 @@ export interface ServerSettings {
   adminApiKey: string | undefined
   /** Base of the URLs printed to users; defaults to the listen address. */
   publicUrl: string | undefined
+  /** PostgreSQL instead of the embedded SQLite file: `postgres://user@host/db`. A secret: never printed. */
+  databaseUrl: string | undefined
+  /** Where run files go: `s3://bucket/prefix` or `file:///dir`; default `<dataDir>/blobs`. */
+  blobUrl: string | undefined
+  /** An S3-compatible endpoint (MinIO, Ceph, …), addressed path-style. */
+  s3Endpoint: string | undefined
 }
 
 export interface ServerFlags {
   port?: number
   host?: string
   dataDir?: string
+  databaseUrl?: string
+  blobUrl?: string
+  s3Endpoint?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -48,5 +57,8 @@ export function readServerSettings(
     dataDir: resolve(flags.dataDir ?? envString(env, 'STEMMA_DATA_DIR') ?? '.stemma'),
     adminApiKey: envString(env, 'STEMMA_ADMIN_API_KEY'),
     publicUrl: envString(env, 'STEMMA_PUBLIC_URL')?.replace(/\/+$/, ''),
+    databaseUrl: flags.databaseUrl ?? envString(env, 'STEMMA_DATABASE_URL'),
+    blobUrl: flags.blobUrl ?? envString(env, 'STEMMA_BLOB_URL'),
+    s3Endpoint: flags.s3Endpoint ?? envString(env, 'STEMMA_S3_ENDPOINT'),
   }
 }

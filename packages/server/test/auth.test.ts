@@ -112,7 +112,7 @@ describe('keys and the first start', () => {
 
   it('creates the admin once, with a given key or a fresh one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stemma-admin-'))
-    const store = openSqliteStore({ path: join(dir, 'db.sqlite') })
+    const store = await openSqliteStore({ path: join(dir, 'db.sqlite') })
     try {
       await expect(ensureAdmin(store, { apiKey: 'short', now: 0 })).rejects.toThrow(/16–256/)
       const given = `local-${'a'.repeat(40)}`

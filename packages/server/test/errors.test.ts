@@ -16,13 +16,7 @@ beforeAll(async () => {
         ? () => Promise.reject(new Error('SQLITE_CORRUPT: /var/lib/stemma/stemma.db page 7'))
         : Reflect.get(target, prop, receiver),
   })
-  const store: Store = {
-    dialect: t.store.dialect,
-    auth: t.store.auth,
-    runs,
-    history: t.store.history,
-    close: async () => {},
-  }
+  const store: Store = { ...t.store, runs, close: async () => {} }
   broken = createServer({ store, publicUrl: 'http://x' })
   await broken.ready()
 })

@@ -25,7 +25,7 @@ export async function startApp(
   options: { beforeReady?: (app: FastifyInstance) => void; publicUrl?: () => string } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'stemma-server-'))
-  const store = openSqliteStore({ path: join(dir, 'stemma.db') })
+  const store = await openSqliteStore({ path: join(dir, 'stemma.db') })
   const clock = { now: Date.parse('2026-01-01T00:00:00Z') }
   const admin = await ensureAdmin(store, { now: clock.now })
   let seed = 1

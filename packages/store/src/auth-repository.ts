@@ -1,27 +1,26 @@
 import type { ApiKeyOwner, AuthRepository } from './ports.js'
-import type { Db } from './sql/db.js'
+import type { Executor } from './sql/executor.js'
 
 /** Users and API keys. Keys are stored only as hashes; the caller hashes before asking. */
 export class SqlAuthRepository implements AuthRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Executor) {}
 
   async countUsers(): Promise<number> {
-    return this.db.get<{ n: number }>('SELECT count(*) AS n FROM users')!.n
+    return (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM users'))!.n
   }
 
   async createUser(username: string, isAdmin: boolean, now: number): Promise<number> {
-    return Number(
-      this.db.run(
-        'INSERT INTO users (username, is_admin, created_at) VALUES (?, ?, ?)',
-        username,
-        isAdmin ? 1 : 0,
-        now,
-      ).lastInsertRowid,
+    const row = await this.db.get<{ id: number }>(
+      'INSERT INTO users (username, is_admin, created_at) VALUES (?, ?, ?) RETURNING id',
+      username,
+      isAdmin ? 1 : 0,
+      now,
     )
+    return row!.id
   }
 
   async addApiKey(userId: number, keyHash: string, label: string, now: number): Promise<void> {
-    this.db.run(
+    await this.db.run(
       'INSERT INTO api_keys (key_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)',
       keyHash,
       userId,
@@ -31,7 +30,7 @@ export class SqlAuthRepository implements AuthRepository {
   }
 
   async findKeyOwner(keyHash: string): Promise<ApiKeyOwner | null> {
-    const row = this.db.get<{ id: number; username: string; is_admin: number }>(
+    const row = await this.db.get<{ id: number; username: string; is_admin: number }>(
       'SELECT u.id, u.username, u.is_admin FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?',
       keyHash,
     )

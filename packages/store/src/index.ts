@@ -1,2 +1,5 @@
 export * from './ports.js'
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js'
+export { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js'
+export type { Database, Executor, NotificationHandler } from './sql/executor.js'
+export { SCHEMA_VERSION } from './sql/migrations/index.js'

@@ -1,7 +1,6 @@
 /**
- * Storage ports. The server's services talk to these interfaces only; each dialect (SQLite now,
- * PostgreSQL later) implements them and passes the same contract tests. Methods are async so a
- * networked dialect fits the same shape.
+ * Storage ports. The server's services talk to these interfaces only; each dialect (SQLite,
+ * PostgreSQL) implements them over one async executor and passes the same contract tests.
  */
 import type {
   ConsoleLine,
@@ -18,6 +17,7 @@ import type {
   ViewSegment,
   WireRejectedRow,
 } from '@stemma/core'
+import type { Database } from './sql/executor.js'
 
 export interface RunRef {
   entity: string
@@ -218,10 +218,23 @@ export interface HistoryRepository {
   stepForMetricValue(ref: RunRef, metric: string, value: number): Promise<number>
 }
 
+/** The repositories bound to one open transaction (see `Store.transaction`). */
+export interface StoreTransaction {
+  readonly runs: RunRepository
+  readonly history: HistoryRepository
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
+  /** The executor under the repositories: health checks and cross-process notifications. */
+  readonly database: Database
   readonly auth: AuthRepository
   readonly runs: RunRepository
   readonly history: HistoryRepository
+  /**
+   * Runs several repository calls as one transaction: either all of them take effect or, when
+   * `fn` throws, none does. Use the repositories `fn` is given, not the store's own.
+   */
+  transaction<R>(fn: (tx: StoreTransaction) => Promise<R>): Promise<R>
   close(): Promise<void>
 }

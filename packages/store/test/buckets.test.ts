@@ -28,8 +28,8 @@ for (const dialect of DIALECTS) {
   describe(`M4 buckets [${dialect.name}]`, () => {
     let store: Store
     let cleanup: () => Promise<void>
-    beforeEach(() => {
-      ;({ store, cleanup } = dialect.open())
+    beforeEach(async () => {
+      ;({ store, cleanup } = await dialect.open())
     })
     afterEach(() => cleanup())
 

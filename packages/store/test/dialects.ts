@@ -1,20 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openSqliteStore, type Store } from '../src/index.js'
+import { openPostgresStore, openSqliteStore, type Store } from '../src/index.js'
+import { createTestDatabase } from './helpers/postgres-db.js'
 
-/** Every dialect the contract suite runs against; PostgreSQL joins this list when it exists. */
+/** Every dialect the contract suite runs against. */
 export interface TestDialect {
   name: string
-  open(): { store: Store; cleanup(): Promise<void> }
+  open(): Promise<{ store: Store; cleanup(): Promise<void> }>
 }
 
 export const DIALECTS: TestDialect[] = [
   {
     name: 'sqlite (file)',
-    open() {
+    async open() {
       const dir = mkdtempSync(join(tmpdir(), 'stemma-store-'))
-      const store = openSqliteStore({ path: join(dir, 'stemma.db') })
+      const store = await openSqliteStore({ path: join(dir, 'stemma.db') })
       return {
         store,
         cleanup: async () => {
@@ -26,9 +27,23 @@ export const DIALECTS: TestDialect[] = [
   },
   {
     name: 'sqlite (:memory:)',
-    open() {
-      const store = openSqliteStore({ path: ':memory:' })
+    async open() {
+      const store = await openSqliteStore({ path: ':memory:' })
       return { store, cleanup: () => store.close() }
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const db = await createTestDatabase()
+      const store = await openPostgresStore({ url: db.url, maxConnections: 4 })
+      return {
+        store,
+        cleanup: async () => {
+          await store.close()
+          await db.drop()
+        },
+      }
     },
   },
 ]

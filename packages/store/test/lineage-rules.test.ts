@@ -10,8 +10,8 @@ for (const dialect of DIALECTS) {
   describe(`lineage rules [${dialect.name}]`, () => {
     let store: Store
     let cleanup: () => Promise<void>
-    beforeEach(() => {
-      ;({ store, cleanup } = dialect.open())
+    beforeEach(async () => {
+      ;({ store, cleanup } = await dialect.open())
     })
     afterEach(() => cleanup())
 

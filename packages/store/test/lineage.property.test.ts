@@ -176,7 +176,7 @@ for (const dialect of DIALECTS) {
     it('every read of a view equals a naive model that copies', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 10 }), async (ops) => {
-          const { store, cleanup } = dialect.open()
+          const { store, cleanup } = await dialect.open()
           try {
             const model = new Map<string, ModelRun>([
               ['root', { rows: [], minNext: 0, seq: 0, archives: [] }],

@@ -61,7 +61,7 @@ for (const dialect of DIALECTS) {
     let store: Store
     let cleanup: () => Promise<void>
     beforeEach(async () => {
-      ;({ store, cleanup } = dialect.open())
+      ;({ store, cleanup } = await dialect.open())
       for (let i = 0; i < VALUES.length * 2; i++) {
         const v = VALUES[i % VALUES.length]
         await store.runs.create(runInput(`r${i}`, { now: NOW + i, config: i < VALUES.length ? { v } : {} }))

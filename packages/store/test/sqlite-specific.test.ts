@@ -17,7 +17,7 @@ describe('sqlite specifics', () => {
 
   it('drops a segment and its chunks only when no view references it', async () => {
     const path = join(dir, 'gc.db')
-    const store = openSqliteStore({ path })
+    const store = await openSqliteStore({ path })
     const peek = new Database(path, { readonly: true })
     const count = (table: string) =>
       (peek.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
@@ -48,7 +48,7 @@ describe('sqlite specifics', () => {
 
   it('falls back to summing chunks when running aggregates are missing (chunks from before migration 3)', async () => {
     const path = join(dir, 'legacy.db')
-    const store = openSqliteStore({ path })
+    const store = await openSqliteStore({ path })
     await store.runs.create(runInput('a'))
     await store.history.ingest(
       ref('a'),
@@ -72,12 +72,30 @@ describe('sqlite specifics', () => {
     await store.close()
   })
 
+  it('rewrites the NUL tag of non-finite numbers that databases before migration 4 hold', async () => {
+    const path = join(dir, 'tagged.db')
+    const store = await openSqliteStore({ path })
+    await store.runs.create(runInput('a', { config: { lr: Infinity, nested: { low: -Infinity } } }))
+    await store.close()
+    // Put the database back as migration 3 left it: the old tag, and no record of migration 4.
+    const raw = new Database(path)
+    raw.exec(`UPDATE runs SET config = replace(config, char(64976) || 'num:', '\\u0000num:')`)
+    raw.exec('DELETE FROM schema_migrations WHERE version = 4')
+    expect((raw.prepare('SELECT config FROM runs').get() as { config: string }).config).toContain(
+      '\\u0000num:',
+    )
+    raw.close()
+    const reopened = await openSqliteStore({ path })
+    expect((await reopened.runs.get(ref('a')))!.config).toEqual({ lr: Infinity, nested: { low: -Infinity } })
+    await reopened.close()
+  })
+
   it('reopens an existing file without re-running migrations', async () => {
     const path = join(dir, 'again.db')
-    const first = openSqliteStore({ path })
+    const first = await openSqliteStore({ path })
     await first.runs.create(runInput('a'))
     await first.close()
-    const second = openSqliteStore({ path })
+    const second = await openSqliteStore({ path })
     expect(await second.runs.get(ref('a'))).not.toBeNull()
     await second.close()
     const peek = new Database(path, { readonly: true })

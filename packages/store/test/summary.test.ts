@@ -8,7 +8,7 @@ for (const dialect of DIALECTS) {
     let store: Store
     let cleanup: () => Promise<void>
     beforeEach(async () => {
-      ;({ store, cleanup } = dialect.open())
+      ;({ store, cleanup } = await dialect.open())
       await store.runs.create(runInput('r'))
     })
     afterEach(() => cleanup())

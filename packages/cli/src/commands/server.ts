@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StemmaError } from '@stemma/core'
-import { openSqliteStore, type Store } from '@stemma/store'
+import { openPostgresStore, openSqliteStore, type Store } from '@stemma/store'
 import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
 import { readServerSettings, type ServerFlags, type ServerSettings } from '../settings.js'
 
@@ -26,6 +26,19 @@ async function listen(
   }
 }
 
+/** PostgreSQL when a database URL is set, else the embedded SQLite file in the data directory. */
+async function openStore(settings: ServerSettings): Promise<Store> {
+  if (settings.databaseUrl === undefined)
+    return openSqliteStore({ path: join(settings.dataDir, 'stemma.db') })
+  if (!/^postgres(ql)?:\/\//.test(settings.databaseUrl)) {
+    throw new StemmaError(
+      'VALIDATION_FAILED',
+      'The database URL must start with postgres:// or postgresql://.',
+    )
+  }
+  return openPostgresStore({ url: settings.databaseUrl })
+}
+
 /** The composition root: settings → store → server → listening socket. */
 export async function serverCommand(
   flags: ServerFlags,
@@ -33,7 +46,7 @@ export async function serverCommand(
 ): Promise<() => Promise<void>> {
   const settings = readServerSettings(flags, process.env, (m) => out(`warning: ${m}`))
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 })
-  const store = openSqliteStore({ path: join(settings.dataDir, 'stemma.db') })
+  const store = await openStore(settings)
   const admin = await ensureAdmin(store, { apiKey: settings.adminApiKey, now: Date.now() })
   const keyFile = join(settings.dataDir, ADMIN_KEY_FILE)
   // The variable only seeds a new data directory; say so rather than let its key fail with 401s.
@@ -54,7 +67,11 @@ export async function serverCommand(
   publicUrl ||= address
 
   out(`stemma server listening on ${address}`)
-  out(`data directory: ${settings.dataDir} (SQLite)`)
+  out(
+    settings.databaseUrl === undefined
+      ? `data directory: ${settings.dataDir} (SQLite)`
+      : `database: PostgreSQL (data directory ${settings.dataDir})`,
+  )
   if (admin.apiKey !== undefined) out(`admin API key: ${admin.apiKey}`)
   out(`the admin API key is in ${keyFile} (mode 0600)`)
   out('')

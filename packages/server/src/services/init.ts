@@ -7,7 +7,7 @@ import {
   type InitRequest,
   type InitResponse,
 } from '@stemma/core'
-import type { ApiKeyOwner, CreateRunInput, RunRecord, RunRef } from '@stemma/store'
+import type { ApiKeyOwner, CreateRunInput, RunRecord, RunRef, Store } from '@stemma/store'
 import { assertEntityAccess } from '../auth/access.js'
 import type { ServiceContext } from './context.js'
 import { toRunDto } from './dto.js'
@@ -17,14 +17,23 @@ import { resolveLineagePoint } from './lineage-point.js'
 export const DEFAULT_HEARTBEAT_TIMEOUT_S = 60
 
 /**
- * `POST /runs`: create, resume, fork or rewind (DESIGN §4). Everything is checked before the
- * first write, so a refused init changes nothing.
+ * `POST /runs`: create, resume, fork or rewind (DESIGN §4), as one store transaction: a resume or
+ * rewind is several store calls (rewind, merge config, patch, state), and a failure between them
+ * must leave none of them behind.
  */
 export async function initRun(
   ctx: ServiceContext,
   viewer: ApiKeyOwner,
   req: InitRequest,
 ): Promise<InitResponse> {
+  return ctx.store.transaction((tx) => {
+    // Everything below talks to the transaction's repositories; a nested transaction is a savepoint.
+    const store: Store = { ...ctx.store, ...tx, transaction: (fn) => fn(tx) }
+    return initIn({ ...ctx, store }, viewer, req)
+  })
+}
+
+async function initIn(ctx: ServiceContext, viewer: ApiKeyOwner, req: InitRequest): Promise<InitResponse> {
   const entity = parseEntityOrProject('entity', req.entity ?? viewer.username)
   const project = parseEntityOrProject('project', req.project)
   assertEntityAccess(viewer, entity)

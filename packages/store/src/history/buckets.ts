@@ -8,19 +8,20 @@ import { partRanges } from './view-ranges.js'
  * the chunk falls in one bucket, a LOD block when the block does, raw points otherwise. Anything
  * cut by the query range or by a view part's bounds also falls back to finer tiers.
  */
-export function viewBuckets(
+export async function viewBuckets(
   chunks: ChunkStore,
   view: View,
   key: string,
   minStep: number,
   maxStep: number,
   buckets: number,
-): M4Buckets {
+): Promise<M4Buckets> {
   const builder = new M4Builder(minStep, maxStep, buckets)
   for (const { segmentId, lo, hi } of partRanges(view, minStep, maxStep)) {
-    const seriesId = chunks.seriesId(segmentId, key)
+    const seriesId = await chunks.seriesId(segmentId, key)
     if (seriesId === undefined) continue
-    for (const chunk of chunks.chunksIn(seriesId, lo, hi)) addChunk(builder, chunks, chunk, lo, hi)
+    for (const chunk of await chunks.chunksIn(seriesId, lo, hi))
+      await addChunk(builder, chunks, chunk, lo, hi)
   }
   return builder.result()
 }
@@ -30,7 +31,13 @@ const scratch = new Float64Array(CHUNK_POINTS)
 /** Above this many cut blocks in a chunk, one read of the whole value blob beats a slice per block. */
 const SLICE_LIMIT = 2
 
-function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: number, hi: number): void {
+async function addChunk(
+  builder: M4Builder,
+  chunks: ChunkStore,
+  chunk: ChunkMeta,
+  lo: number,
+  hi: number,
+): Promise<void> {
   const s = chunk.stats
   const inside = s.firstStep >= lo && s.lastStep <= hi
   if (inside && builder.fitsOneBucket(s.firstStep, s.lastStep)) {
@@ -39,7 +46,7 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
     builder.addBlock(s.firstStep, s.lastStep, s.first, min, max, s.last, s.count)
     return
   }
-  const lod = chunks.lod(chunk.id)
+  const lod = await chunks.lod(chunk.id)
   const needsRaw = (first: number, last: number) =>
     last >= lo && first <= hi && !(first >= lo && last <= hi && builder.fitsOneBucket(first, last))
   // A chunk usually needs raw points for a block or two: read just their slices then, and the
@@ -49,9 +56,9 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
     let cut = 0
     for (let o = 0; o < lod.length; o += LOD_FIELDS)
       if (needsRaw(lod[o + LOD.firstStep]!, lod[o + LOD.lastStep]!)) cut++
-    if (cut > SLICE_LIMIT) whole = chunks.blobs(chunk.id)
+    if (cut > SLICE_LIMIT) whole = await chunks.blobs(chunk.id)
   }
-  const raw = (start: number, firstStep: number, n: number, byteOffset: number) => {
+  const raw = async (start: number, firstStep: number, n: number, byteOffset: number) => {
     let steps: Float64Array
     let values: Float64Array
     let offset = 0
@@ -60,7 +67,7 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
       values = whole.values
       offset = start
     } else {
-      ;({ steps, values } = chunks.slice(chunk.id, start, n, firstStep, byteOffset))
+      ;({ steps, values } = await chunks.slice(chunk.id, start, n, firstStep, byteOffset))
     }
     for (let i = 0; i < n; i++) {
       const step = steps[i]!
@@ -68,7 +75,7 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
     }
   }
   if (!lod) {
-    raw(0, s.firstStep, s.count, 0)
+    await raw(0, s.firstStep, s.count, 0)
     return
   }
   const blocks = lod.length / LOD_FIELDS
@@ -90,7 +97,7 @@ function addChunk(builder: M4Builder, chunks: ChunkStore, chunk: ChunkMeta, lo: 
           count,
         )
       } else {
-        raw(start, first, count, lod[o + LOD.byteOffset]!)
+        await raw(start, first, count, lod[o + LOD.byteOffset]!)
       }
     }
     start += count

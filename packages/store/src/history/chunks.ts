@@ -1,5 +1,5 @@
 import type { SeriesStats } from '@stemma/core'
-import type { Db } from '../sql/db.js'
+import type { Executor } from '../sql/executor.js'
 import { statsFromColumns, type StatsColumns } from '../sql/stats-columns.js'
 import { CHUNK_POINTS, decodeFloats, decodeSteps, encodeChunk, type Points } from './codec.js'
 
@@ -35,27 +35,31 @@ function toMeta(r: ChunkRow): ChunkMeta {
 
 /** Chunk storage of scalar series: `(segment, key)` → ordered, non-overlapping chunks. */
 export class ChunkStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Executor) {}
 
-  seriesId(segmentId: number, key: string): number | undefined {
-    return this.db.get<{ id: number }>(
-      'SELECT id FROM series WHERE segment_id = ? AND key = ?',
-      segmentId,
-      key,
+  async seriesId(segmentId: number, key: string): Promise<number | undefined> {
+    return (
+      await this.db.get<{ id: number }>(
+        'SELECT id FROM series WHERE segment_id = ? AND key = ?',
+        segmentId,
+        key,
+      )
     )?.id
   }
 
-  ensureSeries(segmentId: number, key: string): SeriesTail {
-    const found = this.db.get<{ id: number; tail_chunks: number; tail_points: number }>(
+  async ensureSeries(segmentId: number, key: string): Promise<SeriesTail> {
+    const found = await this.db.get<{ id: number; tail_chunks: number; tail_points: number }>(
       'SELECT id, tail_chunks, tail_points FROM series WHERE segment_id = ? AND key = ?',
       segmentId,
       key,
     )
     if (found) return { id: found.id, chunks: found.tail_chunks, points: found.tail_points }
-    const id = Number(
-      this.db.run('INSERT INTO series (segment_id, key) VALUES (?, ?)', segmentId, key).lastInsertRowid,
+    const row = await this.db.get<{ id: number }>(
+      'INSERT INTO series (segment_id, key) VALUES (?, ?) RETURNING id',
+      segmentId,
+      key,
     )
-    return { id, chunks: 0, points: 0 }
+    return { id: row!.id, chunks: 0, points: 0 }
   }
 
   /**
@@ -64,12 +68,12 @@ export class ChunkStore {
    * chunk (or become too many) they are merged into full chunks, each point being rewritten about
    * once. Rewriting the tail chunk on every batch instead made small batches cost O(chunk size).
    */
-  append(series: SeriesTail, steps: ArrayLike<number>, values: ArrayLike<number>): void {
+  async append(series: SeriesTail, steps: ArrayLike<number>, values: ArrayLike<number>): Promise<void> {
     const n = steps.length
     if (n === 0) return
     let tail = { chunks: series.chunks + 1, points: series.points + n }
     if (tail.points >= CHUNK_POINTS || tail.chunks > MAX_TAIL_CHUNKS) {
-      const small = this.db.all<{ id: number; first_step: number; count: number }>(
+      const small = await this.db.all<{ id: number; first_step: number; count: number }>(
         'SELECT id, first_step, count FROM chunks WHERE series_id = ? ORDER BY first_step DESC LIMIT ?',
         series.id,
         series.chunks,
@@ -79,23 +83,23 @@ export class ChunkStore {
       const allValues = new Float64Array(total)
       let o = 0
       for (const c of small.reverse()) {
-        const p = this.points(c.id, c.first_step, c.count)
+        const p = await this.points(c.id, c.first_step, c.count)
         allSteps.set(p.steps, o)
         allValues.set(p.values, o)
         o += c.count
-        this.db.run('DELETE FROM chunks WHERE id = ?', c.id)
+        await this.db.run('DELETE FROM chunks WHERE id = ?', c.id)
       }
       for (let i = 0; i < n; i++) {
         allSteps[o + i] = steps[i]!
         allValues[o + i] = values[i]!
       }
-      this.write(series.id, allSteps, allValues)
+      await this.write(series.id, allSteps, allValues)
       const rest = total % CHUNK_POINTS
       tail = { chunks: rest > 0 ? 1 : 0, points: rest }
     } else {
-      this.write(series.id, steps, values)
+      await this.write(series.id, steps, values)
     }
-    this.db.run(
+    await this.db.run(
       'UPDATE series SET tail_chunks = ?, tail_points = ? WHERE id = ?',
       tail.chunks,
       tail.points,
@@ -105,8 +109,8 @@ export class ChunkStore {
     series.points = tail.points
   }
 
-  private write(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): void {
-    let cum = this.prefixBefore(seriesId)
+  private async write(seriesId: number, steps: ArrayLike<number>, values: ArrayLike<number>): Promise<void> {
+    let cum = await this.prefixBefore(seriesId)
     for (let from = 0; from < steps.length; from += CHUNK_POINTS) {
       const to = Math.min(steps.length, from + CHUNK_POINTS)
       const c = encodeChunk(steps, values, from, to)
@@ -120,7 +124,7 @@ export class ChunkStore {
           max: Math.max(cum.max, s.max),
         }
       }
-      this.db.run(
+      await this.db.run(
         `INSERT INTO chunks (series_id, first_step, last_step, count, finite_count, sum, min, max, first, last,
            steps_blob, values_blob, lod_blob, cum_count, cum_finite, cum_sum, cum_min, cum_max)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -147,10 +151,10 @@ export class ChunkStore {
   }
 
   /** Running aggregates up to the series' last chunk; null when that chunk predates them. */
-  private prefixBefore(
+  private async prefixBefore(
     seriesId: number,
-  ): { count: number; finite: number; sum: number; min: number; max: number } | null {
-    const last = this.db.get<{
+  ): Promise<{ count: number; finite: number; sum: number; min: number; max: number } | null> {
+    const last = await this.db.get<{
       cum_count: number | null
       cum_finite: number | null
       cum_sum: number | null
@@ -173,9 +177,9 @@ export class ChunkStore {
   }
 
   /** Chunks that hold any point in [lo, hi], in step order, without their blobs. */
-  chunksIn(seriesId: number, lo: number, hi: number): ChunkMeta[] {
+  async chunksIn(seriesId: number, lo: number, hi: number): Promise<ChunkMeta[]> {
     // Start at the chunk holding `lo` (chunks never overlap), so a zoomed-in read skips the rest.
-    const rows = this.db.all<ChunkRow>(
+    const rows = await this.db.all<ChunkRow>(
       `SELECT ${META_COLUMNS} FROM chunks
        WHERE series_id = ? AND first_step <= ?
          AND first_step >= coalesce((SELECT max(first_step) FROM chunks WHERE series_id = ? AND first_step <= ?), ?)
@@ -191,14 +195,23 @@ export class ChunkStore {
     return out
   }
 
-  lod(chunkId: number): Float64Array | null {
-    const row = this.db.get<{ lod_blob: Buffer | null }>('SELECT lod_blob FROM chunks WHERE id = ?', chunkId)
+  async lod(chunkId: number): Promise<Float64Array | null> {
+    const row = await this.db.get<{ lod_blob: Buffer | null }>(
+      'SELECT lod_blob FROM chunks WHERE id = ?',
+      chunkId,
+    )
     return row?.lod_blob ? decodeFloats(row.lod_blob) : null
   }
 
   /** Points [start, start + n) of a chunk, reading only their slice of the value blob. */
-  slice(chunkId: number, start: number, n: number, firstStep: number, byteOffset: number): Points {
-    const row = this.db.get<{ v: Buffer; steps_blob: Buffer | null }>(
+  async slice(
+    chunkId: number,
+    start: number,
+    n: number,
+    firstStep: number,
+    byteOffset: number,
+  ): Promise<Points> {
+    const row = await this.db.get<{ v: Buffer; steps_blob: Buffer | null }>(
       'SELECT substr(values_blob, ?, ?) AS v, steps_blob FROM chunks WHERE id = ?',
       start * 8 + 1,
       n * 8,
@@ -209,8 +222,8 @@ export class ChunkStore {
   }
 
   /** Raw step and value blobs, values as float64. */
-  blobs(chunkId: number): { steps: Buffer | null; values: Float64Array } {
-    const row = this.db.get<{ steps_blob: Buffer | null; values_blob: Buffer }>(
+  async blobs(chunkId: number): Promise<{ steps: Buffer | null; values: Float64Array }> {
+    const row = await this.db.get<{ steps_blob: Buffer | null; values_blob: Buffer }>(
       'SELECT steps_blob, values_blob FROM chunks WHERE id = ?',
       chunkId,
     )
@@ -218,17 +231,17 @@ export class ChunkStore {
     return { steps: row.steps_blob, values: decodeFloats(row.values_blob) }
   }
 
-  points(chunkId: number, firstStep: number, count: number): Points {
-    const b = this.blobs(chunkId)
+  async points(chunkId: number, firstStep: number, count: number): Promise<Points> {
+    const b = await this.blobs(chunkId)
     return { steps: decodeSteps(b.steps, firstStep, count), values: b.values }
   }
 
   /** All points of a series in [lo, hi], in step order. */
-  range(seriesId: number, lo: number, hi: number): Points {
+  async range(seriesId: number, lo: number, hi: number): Promise<Points> {
     const parts: Points[] = []
     let n = 0
-    for (const c of this.chunksIn(seriesId, lo, hi)) {
-      const p = this.points(c.id, c.stats.firstStep, c.stats.count)
+    for (const c of await this.chunksIn(seriesId, lo, hi)) {
+      const p = await this.points(c.id, c.stats.firstStep, c.stats.count)
       let a = 0
       let b = p.steps.length
       while (a < b && p.steps[a]! < lo) a++

@@ -28,9 +28,9 @@ export class SqlHistoryRepository implements HistoryRepository {
 
   async read(ref: RunRef, query: HistoryQuery): Promise<HistoryRows> {
     const { db, chunks, segments, stats } = this.ctx
-    const row = requireRow(db, ref)
-    const view = loadView(db, row.pk)
-    const scalarKeys = [...stats.load(row.pk).keys()].filter((k) => !HIDDEN_KEYS.has(k))
+    const row = await requireRow(db, ref)
+    const view = await loadView(db, row.pk)
+    const scalarKeys = [...(await stats.load(row.pk)).keys()].filter((k) => !HIDDEN_KEYS.has(k))
     const wanted = query.keys ? new Set(query.keys) : undefined
     const columns = wanted ? scalarKeys.filter((k) => wanted.has(k)).sort() : scalarKeys.sort()
     return readView(db, chunks, segments, view, query, columns, wanted)
@@ -38,36 +38,43 @@ export class SqlHistoryRepository implements HistoryRepository {
 
   async buckets(ref: RunRef, query: BucketsQuery): Promise<BucketsResult> {
     const { db, chunks } = this.ctx
-    const row = requireRow(db, ref)
+    const row = await requireRow(db, ref)
     const minStep = query.minStep ?? 0
     const maxStep = query.maxStep ?? Math.max(minStep, row.last_step ?? minStep)
-    const m4 = viewBuckets(chunks, loadView(db, row.pk), query.key, minStep, maxStep, query.buckets)
+    const m4 = await viewBuckets(
+      chunks,
+      await loadView(db, row.pk),
+      query.key,
+      minStep,
+      maxStep,
+      query.buckets,
+    )
     return { ...m4, minStep, maxStep }
   }
 
   async keys(ref: RunRef): Promise<KeyInfo[]> {
     const { db, stats } = this.ctx
-    const row = requireRow(db, ref)
+    const row = await requireRow(db, ref)
     const out: KeyInfo[] = []
-    for (const [key, s] of stats.load(row.pk)) {
+    for (const [key, s] of await stats.load(row.pk)) {
       if (!HIDDEN_KEYS.has(key)) out.push({ key, kind: 'scalar', count: s.count })
     }
-    for (const [key, count] of viewValueCounts(db, loadView(db, row.pk)))
+    for (const [key, count] of await viewValueCounts(db, await loadView(db, row.pk)))
       out.push({ key, kind: 'value', count })
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.kind < b.kind ? -1 : 1))
   }
 
   async stepForMetricValue(ref: RunRef, metric: string, value: number): Promise<number> {
     const { db, chunks } = this.ctx
-    const row = requireRow(db, ref)
+    const row = await requireRow(db, ref)
     if (metric === '_step') return value
     let found: number | undefined
     let prev = -Infinity
     let seen = false
-    for (const { segmentId, lo, hi } of partRanges(loadView(db, row.pk))) {
-      const sid = chunks.seriesId(segmentId, metric)
+    for (const { segmentId, lo, hi } of partRanges(await loadView(db, row.pk))) {
+      const sid = await chunks.seriesId(segmentId, metric)
       if (sid === undefined) continue
-      const pts = chunks.range(sid, lo, hi)
+      const pts = await chunks.range(sid, lo, hi)
       for (let i = 0; i < pts.steps.length; i++) {
         const v = pts.values[i]!
         seen = true

@@ -9,14 +9,21 @@ import {
 import type { StoreContext } from '../context.js'
 import type { IngestOutcome, RunRef } from '../ports.js'
 import { fromJson, toJson } from '../sql/json.js'
-import { loadView, requireWritable, rowByPk, toRecord, type RunRow } from '../runs/run-rows.js'
+import { loadView, recordByPk, requireWritable, toRecord, type RunRow } from '../runs/run-rows.js'
 import { decodeHistory } from './batch-decode.js'
 
 /** Applies one batch in one transaction; see `HistoryRepository.ingest`. */
-export function ingestBatch(ctx: StoreContext, ref: RunRef, batch: IngestBatch, now: number): IngestOutcome {
-  const { db } = ctx
-  return db.tx(() => {
-    const row = requireWritable(db, ref)
+export async function ingestBatch(
+  ctx: StoreContext,
+  ref: RunRef,
+  batch: IngestBatch,
+  now: number,
+): Promise<IngestOutcome> {
+  return ctx.tx(async (tx) => {
+    const { db } = tx
+    // The row lock orders concurrent batches for this run, from any server process: the second
+    // of two copies of one batch then sees the first's cursor and commits nothing.
+    const row = await requireWritable(db, ref)
     if (
       typeof batch.writerId !== 'string' ||
       batch.writerId === '' ||
@@ -26,13 +33,15 @@ export function ingestBatch(ctx: StoreContext, ref: RunRef, batch: IngestBatch, 
       throw new StemmaError('VALIDATION_FAILED', 'A batch needs a non-empty writerId and an integer seq ≥ 1.')
     }
     const committed =
-      db.get<{ seq: number }>(
-        'SELECT seq FROM ingest_cursors WHERE run_pk = ? AND writer_id = ?',
-        row.pk,
-        batch.writerId,
+      (
+        await db.get<{ seq: number }>(
+          'SELECT seq FROM ingest_cursors WHERE run_pk = ? AND writer_id = ?',
+          row.pk,
+          batch.writerId,
+        )
       )?.seq ?? 0
     if (batch.seq <= committed)
-      return { committedSeq: committed, duplicate: true, run: toRecord(row, loadView(db, row.pk)) }
+      return { committedSeq: committed, duplicate: true, run: toRecord(row, await loadView(db, row.pk)) }
     if (batch.seq > committed + 1) {
       throw new StemmaError(
         'SEQUENCE_GAP',
@@ -40,8 +49,8 @@ export function ingestBatch(ctx: StoreContext, ref: RunRef, batch: IngestBatch, 
         { expectedSeq: committed + 1 },
       )
     }
-    applyBatch(ctx, row, batch, now)
-    db.run(
+    await applyBatch(tx, row, batch, now)
+    await db.run(
       `INSERT INTO ingest_cursors (run_pk, writer_id, seq) VALUES (?, ?, ?)
        ON CONFLICT (run_pk, writer_id) DO UPDATE SET seq = excluded.seq`,
       row.pk,
@@ -51,14 +60,14 @@ export function ingestBatch(ctx: StoreContext, ref: RunRef, batch: IngestBatch, 
     return {
       committedSeq: batch.seq,
       duplicate: false,
-      run: toRecord(rowByPk(db, row.pk)!, loadView(db, row.pk)),
+      run: (await recordByPk(db, row.pk))!,
     }
   })
 }
 
-function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: number): void {
+async function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: number): Promise<void> {
   const { db, chunks, stats } = ctx
-  const view = loadView(db, row.pk)
+  const view = await loadView(db, row.pk)
   const tail = view[view.length - 1]!
   // New points land in the open tail segment, after everything already in the view.
   const minStep = Math.max(row.last_step === null ? 0 : row.last_step + 1, tail.fromStep)
@@ -78,19 +87,19 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
 
   let lastStep = row.last_step
   let summaryDirty = false
-  let current: ReturnType<typeof stats.load> | undefined
+  let current: Awaited<ReturnType<typeof stats.load>> | undefined
   if (series.length > 0) {
-    current = stats.load(row.pk)
+    current = await stats.load(row.pk)
     for (const s of series) {
-      chunks.append(chunks.ensureSeries(tail.segmentId, s.key), s.steps, s.values)
-      stats.mergeInto(row.pk, current, s.key, statsOf(s.steps, s.values))
+      await chunks.append(await chunks.ensureSeries(tail.segmentId, s.key), s.steps, s.values)
+      await stats.mergeInto(row.pk, current, s.key, statsOf(s.steps, s.values))
     }
     const steps = series[0]!.steps
     if (steps.length > 0) lastStep = Math.max(lastStep ?? -1, steps[steps.length - 1]!)
     summaryDirty = true
   }
   for (const v of values) {
-    db.run(
+    await db.run(
       `INSERT INTO history_values (segment_id, key, step, json) VALUES (?, ?, ?, ?)
        ON CONFLICT (segment_id, key, step) DO UPDATE SET json = excluded.json`,
       tail.segmentId,
@@ -98,7 +107,7 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
       v.step,
       toJson(v.value),
     )
-    stats.setLastValue(row.pk, v.key, v.step, v.value)
+    await stats.setLastValue(row.pk, v.key, v.step, v.value)
     lastStep = Math.max(lastStep ?? -1, v.step)
     summaryDirty = true
   }
@@ -127,7 +136,7 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
   // Console lines and system samples carry the step the run had reached, so a rewind can cut them.
   const stamp = lastStep ?? -1
   for (const line of batch.console ?? []) {
-    db.run(
+    await db.run(
       'INSERT INTO console_lines (segment_id, step, t, stream, line, line_step) VALUES (?, ?, ?, ?, ?, ?)',
       tail.segmentId,
       line.step ?? stamp,
@@ -138,7 +147,7 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
     )
   }
   for (const sample of batch.system ?? []) {
-    db.run(
+    await db.run(
       'INSERT INTO system_samples (segment_id, step, t, json) VALUES (?, ?, ?, ?)',
       tail.segmentId,
       stamp,
@@ -148,7 +157,7 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
   }
   const rejected = batch.rejected ?? []
   for (const r of rejected) {
-    db.run(
+    await db.run(
       'INSERT INTO rejected_rows (run_pk, attempted_step, current_step, keys, timestamp) VALUES (?, ?, ?, ?, ?)',
       row.pk,
       r.attemptedStep,
@@ -168,7 +177,7 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
   } else if (batch.preempting) state = 'preempting'
   else if (state === 'crashed' || state === 'preempted') state = 'running'
 
-  db.run(
+  await db.run(
     `UPDATE runs SET last_step = ?, config = coalesce(?, config), metadata = coalesce(?, metadata), summary_overrides = ?,
        metrics = ?, rejected_count = rejected_count + ?, state = ?, exit_code = ?, finished_at = ?, heartbeat_at = ?
      WHERE pk = ?`,
@@ -184,5 +193,5 @@ function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: num
     now,
     row.pk,
   )
-  if (summaryDirty) stats.refreshSummary(row.pk, metrics, overrides, current)
+  if (summaryDirty) await stats.refreshSummary(row.pk, metrics, overrides, current)
 }

@@ -1,6 +1,6 @@
 import type { LoggedValue, View } from '@stemma/core'
 import type { HistoryQuery, HistoryRows } from '../ports.js'
-import type { Db } from '../sql/db.js'
+import type { Executor } from '../sql/executor.js'
 import { fromJson } from '../sql/json.js'
 import type { ChunkStore } from './chunks.js'
 import type { Segments } from './segments.js'
@@ -14,15 +14,15 @@ export const RUNTIME_KEY = '_runtime'
  * Full rows of a view in step order. `scalarKeys` are the columns to fill; `valueKeys` filters
  * the non-scalar values (all when undefined).
  */
-export function readView(
-  db: Db,
+export async function readView(
+  db: Executor,
   chunks: ChunkStore,
   segments: Segments,
   view: View,
   query: HistoryQuery,
   scalarKeys: readonly string[],
   valueKeys: ReadonlySet<string> | undefined,
-): HistoryRows {
+): Promise<HistoryRows> {
   const out: HistoryRows = {
     steps: [],
     runtime: [],
@@ -35,10 +35,10 @@ export function readView(
   const ranges: PartRange[] = []
   for (const r of partRanges(view, query.minStep ?? 0, query.maxStep ?? Infinity)) {
     if (out.steps.length >= limit) break
-    const sid = chunks.seriesId(r.segmentId, ROW_KEY)
-    const pts = sid === undefined ? undefined : chunks.range(sid, r.lo, r.hi)
+    const sid = await chunks.seriesId(r.segmentId, ROW_KEY)
+    const pts = sid === undefined ? undefined : await chunks.range(sid, r.lo, r.hi)
     const take = pts ? Math.min(pts.steps.length, limit - out.steps.length) : 0
-    const runId = segments.runIdOf(r.segmentId)
+    const runId = await segments.runIdOf(r.segmentId)
     for (let i = 0; i < take; i++) {
       out.steps.push(pts!.steps[i]!)
       out.timestamp.push(pts!.values[i]!)
@@ -51,25 +51,25 @@ export function readView(
     const last = out.steps[out.steps.length - 1]!
     while (ranges.length > 0 && ranges[ranges.length - 1]!.lo > last) ranges.pop()
   }
-  out.runtime = fillColumn(chunks, ranges, RUNTIME_KEY, out.steps).map((v) => v ?? NaN)
-  for (const key of scalarKeys) out.columns[key] = fillColumn(chunks, ranges, key, out.steps)
-  out.values = readValues(db, ranges, valueKeys)
+  out.runtime = (await fillColumn(chunks, ranges, RUNTIME_KEY, out.steps)).map((v) => v ?? NaN)
+  for (const key of scalarKeys) out.columns[key] = await fillColumn(chunks, ranges, key, out.steps)
+  out.values = await readValues(db, ranges, valueKeys)
   return out
 }
 
 /** One key's values aligned to the row steps, null where a row lacks the key. */
-function fillColumn(
+async function fillColumn(
   chunks: ChunkStore,
   ranges: readonly PartRange[],
   key: string,
   steps: number[],
-): (number | null)[] {
+): Promise<(number | null)[]> {
   const column: (number | null)[] = new Array<number | null>(steps.length).fill(null)
   let j = 0
   for (const r of ranges) {
-    const sid = chunks.seriesId(r.segmentId, key)
+    const sid = await chunks.seriesId(r.segmentId, key)
     if (sid === undefined) continue
-    const pts = chunks.range(sid, r.lo, r.hi)
+    const pts = await chunks.range(sid, r.lo, r.hi)
     for (let i = 0; i < pts.steps.length; i++) {
       const step = pts.steps[i]!
       while (j < steps.length && steps[j]! < step) j++
@@ -80,14 +80,14 @@ function fillColumn(
   return column
 }
 
-function readValues(
-  db: Db,
+async function readValues(
+  db: Executor,
   ranges: readonly PartRange[],
   keys: ReadonlySet<string> | undefined,
-): LoggedValue[] {
+): Promise<LoggedValue[]> {
   const out: LoggedValue[] = []
   for (const r of ranges) {
-    const rows = db.all<{ key: string; step: number; json: string }>(
+    const rows = await db.all<{ key: string; step: number; json: string }>(
       'SELECT key, step, json FROM history_values WHERE segment_id = ? AND step >= ? AND step <= ? ORDER BY step, key',
       r.segmentId,
       r.lo,

@@ -15,7 +15,8 @@ export function partRanges(view: View, minStep = 0, maxStep = Infinity): PartRan
   const out: PartRange[] = []
   for (const part of view) {
     const lo = Math.max(part.fromStep, minStep)
-    const hi = Math.min(part.toStep ?? Infinity, maxStep)
+    // An open part ends at the largest step SQL integers and doubles both hold exactly.
+    const hi = Math.min(part.toStep ?? Number.MAX_SAFE_INTEGER, maxStep)
     if (lo <= hi) out.push({ segmentId: part.segmentId, lo, hi })
   }
   return out

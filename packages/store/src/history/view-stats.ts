@@ -1,5 +1,5 @@
 import { emptyStats, mergeStats, statsOf, type SeriesStats, type View } from '@stemma/core'
-import type { Db } from '../sql/db.js'
+import type { Executor } from '../sql/executor.js'
 import { realOrNaN } from '../sql/json.js'
 import type { ChunkStore } from './chunks.js'
 import { LOD, LOD_FIELDS, lodBlockStats, type Points } from './codec.js'
@@ -66,7 +66,11 @@ const HIGH_EDGE = `SELECT s.key AS key, c.id AS id, c.first_step AS first_step, 
  * chunks are summed in SQL from their columns; only the (at most two) chunks a part's bounds cut
  * are decoded. The cost is a few queries per view part, independent of the number of points.
  */
-export function viewStats(db: Db, chunks: ChunkStore, view: View): Map<string, SeriesStats> {
+export async function viewStats(
+  db: Executor,
+  chunks: ChunkStore,
+  view: View,
+): Promise<Map<string, SeriesStats>> {
   const out = new Map<string, SeriesStats>()
   const statsFor = (key: string) => {
     let s = out.get(key)
@@ -75,10 +79,15 @@ export function viewStats(db: Db, chunks: ChunkStore, view: View): Map<string, S
   }
   for (const { segmentId, lo, hi } of partRanges(view)) {
     const params = { seg: segmentId, lo, hi: Number.isFinite(hi) ? hi : Number.MAX_SAFE_INTEGER }
-    const partial = (e: EdgeRow) => cutChunkStats(chunks, e, lo, hi)
-    const low = new Map(db.all<EdgeRow>(LOW_EDGE, params).map((e) => [e.key, partial(e)]))
-    const inner = new Map(innerRows(db, params).map((r) => [r.key, toStats(r)]))
-    const high = new Map(db.all<EdgeRow>(HIGH_EDGE, params).map((e) => [e.key, partial(e)]))
+    const edges = async (sql: string) => {
+      const out = new Map<string, SeriesStats>()
+      for (const e of await db.all<EdgeRow>(sql, params))
+        out.set(e.key, await cutChunkStats(chunks, e, lo, hi))
+      return out
+    }
+    const low = await edges(LOW_EDGE)
+    const inner = new Map((await innerRows(db, params)).map((r) => [r.key, toStats(r)]))
+    const high = await edges(HIGH_EDGE)
     for (const key of new Set([...low.keys(), ...inner.keys(), ...high.keys()])) {
       const stats = statsFor(key)
       for (const piece of [low.get(key), inner.get(key), high.get(key)]) if (piece) mergeStats(stats, piece)
@@ -93,14 +102,14 @@ export function viewStats(db: Db, chunks: ChunkStore, view: View): Map<string, S
  * when the part is a prefix of its segment (always, for views built by fork and rewind), else
  * summed over the chunks.
  */
-function innerRows(db: Db, params: { seg: number; lo: number; hi: number }): InnerRow[] {
-  const prefix = db.all<InnerRow & { count: number | null }>(PREFIX, params)
+async function innerRows(db: Executor, params: { seg: number; lo: number; hi: number }): Promise<InnerRow[]> {
+  const prefix = await db.all<InnerRow & { count: number | null }>(PREFIX, params)
   if (prefix.every((r) => r.count !== null && r.first_step >= params.lo)) return prefix
   return db.all<InnerRow>(INNER, params)
 }
 
 /** Stats of a chunk's points within [lo, hi]: whole LOD blocks from the LOD, raw points only for cut blocks. */
-function cutChunkStats(chunks: ChunkStore, e: EdgeRow, lo: number, hi: number): SeriesStats {
+async function cutChunkStats(chunks: ChunkStore, e: EdgeRow, lo: number, hi: number): Promise<SeriesStats> {
   const inRange = (p: Points) => {
     let a = 0
     let b = p.steps.length
@@ -108,8 +117,8 @@ function cutChunkStats(chunks: ChunkStore, e: EdgeRow, lo: number, hi: number): 
     while (b > a && p.steps[b - 1]! > hi) b--
     return statsOf(p.steps, p.values, a, b)
   }
-  const lod = chunks.lod(e.id)
-  if (!lod) return inRange(chunks.points(e.id, e.first_step, e.count))
+  const lod = await chunks.lod(e.id)
+  if (!lod) return inRange(await chunks.points(e.id, e.first_step, e.count))
   const stats = emptyStats()
   let start = 0
   for (let b = 0; b * LOD_FIELDS < lod.length; b++) {
@@ -119,7 +128,7 @@ function cutChunkStats(chunks: ChunkStore, e: EdgeRow, lo: number, hi: number): 
     const count = lod[o + LOD.count]!
     if (first >= lo && last <= hi) mergeStats(stats, lodBlockStats(lod, b))
     else if (last >= lo && first <= hi) {
-      mergeStats(stats, inRange(chunks.slice(e.id, start, count, first, lod[o + LOD.byteOffset]!)))
+      mergeStats(stats, inRange(await chunks.slice(e.id, start, count, first, lod[o + LOD.byteOffset]!)))
     }
     start += count
   }

@@ -1,5 +1,5 @@
 import { isPlainObject, type RunFilter } from '@stemma/core'
-import type { Db } from '../sql/db.js'
+import type { Executor } from '../sql/executor.js'
 
 /**
  * A SQL condition that every run matching `filter` satisfies (a superset), built from the filter's
@@ -7,7 +7,7 @@ import type { Db } from '../sql/db.js'
  * or strings, `$in` lists of them, `$exists: true`. It only narrows what is fetched; core's
  * `matchesFilter` still decides, so terms the database cannot judge exactly are left to it.
  */
-export function prefilter(db: Db, filter: RunFilter, params: Record<string, unknown>): string[] {
+export function prefilter(db: Executor, filter: RunFilter, params: Record<string, unknown>): string[] {
   const terms: string[] = []
   let n = 0
   for (const [key, cond] of Object.entries(filter)) {
@@ -24,25 +24,34 @@ export function prefilter(db: Db, filter: RunFilter, params: Record<string, unkn
       return `@${name}`
     }
     const parts: string[] = []
+    const isNum = (a: unknown): a is number => typeof a === 'number' && Number.isFinite(a)
+    const isStr = (a: unknown): a is string => typeof a === 'string'
     for (const [op, arg] of isPlainObject(cond) ? Object.entries(cond) : [['$eq', cond] as const]) {
-      const scalar = typeof arg === 'number' || typeof arg === 'string'
-      // A list value matches a scalar it contains; stored ±Infinity are tagged strings.
-      if (op === '$eq' && scalar) parts.push(`(${at.type} = 'array' OR ${at.value} = ${bind(arg)})`)
-      else if (
+      // A list value matches a scalar it contains. Non-finite numbers are stored tagged, so a
+      // term naming one is left to the exact check.
+      if (op === '$eq' && (isNum(arg) || isStr(arg))) {
+        parts.push(`(${at.isArray} OR ${isNum(arg) ? at.num : at.text} = ${bind(arg)})`)
+      } else if (
         op === '$in' &&
         Array.isArray(arg) &&
         arg.length > 0 &&
-        arg.every((a) => typeof a === 'number' || typeof a === 'string')
+        arg.every((a) => isNum(a) || isStr(a))
       ) {
-        parts.push(`(${at.type} = 'array' OR ${at.value} IN (${arg.map(bind).join(', ')}))`)
-      } else if (['$gt', '$gte', '$lt', '$lte'].includes(op) && scalar) {
+        const nums = arg.filter(isNum)
+        const strs = arg.filter(isStr)
+        const options = [at.isArray]
+        if (nums.length > 0) options.push(`${at.num} IN (${nums.map(bind).join(', ')})`)
+        if (strs.length > 0) options.push(`${at.text} IN (${strs.map(bind).join(', ')})`)
+        parts.push(`(${options.join(' OR ')})`)
+      } else if (['$gt', '$gte', '$lt', '$lte'].includes(op) && (isNum(arg) || isStr(arg))) {
         const sqlOp = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[op as '$gt']
+        // Strings may hold tagged ±Infinity, which compare as numbers: keep them for the exact check.
         parts.push(
-          typeof arg === 'number'
-            ? `(${at.type} = 'text' OR (${at.type} IN ('integer', 'real') AND ${at.value} ${sqlOp} ${bind(arg)}))`
-            : `(${at.type} = 'text' AND ${at.value} ${sqlOp} ${bind(arg)})`,
+          isNum(arg)
+            ? `(${at.text} IS NOT NULL OR ${at.num} ${sqlOp} ${bind(arg)})`
+            : `${at.text} ${sqlOp} ${bind(arg)}`,
         )
-      } else if (op === '$exists' && arg === true) parts.push(`${at.type} IS NOT NULL`)
+      } else if (op === '$exists' && arg === true) parts.push(at.exists)
     }
     if (parts.length === 0) continue
     params[p] = path

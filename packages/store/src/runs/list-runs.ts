@@ -8,10 +8,10 @@ import {
   type RunState,
 } from '@stemma/core'
 import type { ListRunsQuery, RunRecord } from '../ports.js'
-import type { Db } from '../sql/db.js'
+import type { Executor } from '../sql/executor.js'
 import { fromJson, NUMBER_TAG } from '../sql/json.js'
 import { prefilter } from './list-prefilter.js'
-import { loadView, RUN_SELECT, toRecord, type RunRow } from './run-rows.js'
+import { recordByPk } from './run-rows.js'
 
 /** Run-shaped fields that filters and sort orders can name, with the column(s) each reads. */
 const FIELDS: Record<
@@ -58,6 +58,8 @@ const FIELDS: Record<
 const SQL_ORDERABLE = new Set(
   Object.keys(FIELDS).filter((f) => FIELDS[f]!.columns.length === 1 && !isJson(f)),
 )
+/** Of those, the text columns (the rest are numbers). */
+const TEXT_COLUMNS = new Set(['run_id', 'display_name', 'notes', 'grp', 'job_type'])
 
 function plain(column: string) {
   return { columns: [column], value: (r: Record<string, unknown>) => r[column] }
@@ -96,7 +98,7 @@ function compareValues(a: unknown, b: unknown, desc: boolean): number {
 }
 
 /** A sort on a top-level JSON key (`summary.loss`) that the database can extract itself. */
-function jsonSort(db: Db, path: string): { column: string; path: string } | undefined {
+function jsonSort(db: Executor, path: string): { column: string; path: string } | undefined {
   const dot = path.indexOf('.')
   const field = path.slice(0, dot)
   if (dot < 0 || !['config', 'summary', 'metadata'].includes(field)) return undefined
@@ -110,10 +112,13 @@ function jsonSort(db: Db, path: string): { column: string; path: string } | unde
  * fetched and parsed, matching runs in process with core's filter rules; full records are built for
  * the page alone.
  */
-export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; total: number } {
+export async function listRuns(
+  db: Executor,
+  query: ListRunsQuery,
+): Promise<{ runs: RunRecord[]; total: number }> {
   const filter = query.filter === undefined ? undefined : validateFilter(query.filter)
   const now = query.now ?? Date.now()
-  const project = db.get<{ id: number }>(
+  const project = await db.get<{ id: number }>(
     'SELECT id FROM projects WHERE entity = ? AND name = ?',
     query.entity,
     query.project,
@@ -125,60 +130,80 @@ export function listRuns(db: Db, query: ListRunsQuery): { runs: RunRecord[]; tot
   const dir = desc ? 'DESC' : 'ASC'
   const params: Record<string, unknown> = { project: project.id, archived: query.includeArchived ? 1 : 0 }
   const scope = 'r.project_id = @project AND (r.archived_from IS NULL OR @archived = 1)'
-  const page = (pks: number[]) =>
-    pks.map((pk) => toRecord(db.get<RunRow>(`${RUN_SELECT} WHERE r.pk = ?`, pk)!, loadView(db, pk)))
+  const page = async (pks: number[]) => {
+    const runs: RunRecord[] = []
+    for (const pk of pks) runs.push((await recordByPk(db, pk))!)
+    return runs
+  }
 
-  // The sort key as SQL, with a rank that puts missing values last and numbers before strings.
-  let sortValue: string | undefined
-  let sortRank = ''
+  // The sort key as SQL: a number or a string (one of them NULL). Missing values go last and
+  // numbers before strings.
+  let sortKey: { num: string; text: string } | undefined
   const json = jsonSort(db, path)
   if (json) {
-    const key = db.dialect.jsonSortKey(json.column)
-    sortValue = key.value
-    sortRank = `${key.isText}, `
+    sortKey = db.dialect.jsonSortKey(json.column)
     Object.assign(params, {
       path: json.path,
       inf: `${NUMBER_TAG}Infinity`,
       ninf: `${NUMBER_TAG}-Infinity`,
       nan: `${NUMBER_TAG}NaN`,
     })
-  } else if (SQL_ORDERABLE.has(path)) sortValue = `r.${FIELDS[path]!.columns[0]}`
-
-  const hasFilter = filter !== undefined && Object.keys(filter).length > 0
-  if (!hasFilter && sortValue !== undefined) {
-    const total = db.get<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE ${scope}`, params)!.n
-    const pks = db
-      .all<{ pk: number }>(
-        `SELECT r.pk AS pk FROM runs r WHERE ${scope}
-         ORDER BY (${sortValue}) IS NULL, ${sortRank}${sortValue} ${dir}, r.pk ${dir} LIMIT @limit OFFSET @offset`,
-        { ...params, limit: query.limit, offset: query.offset },
-      )
-      .map((r) => r.pk)
-    return { runs: page(pks), total }
+  } else if (SQL_ORDERABLE.has(path)) {
+    const column = `r.${FIELDS[path]!.columns[0]}`
+    sortKey = TEXT_COLUMNS.has(column.slice(2))
+      ? { num: 'NULL', text: column }
+      : { num: column, text: 'NULL' }
   }
 
-  const wanted = filterFields(filter ?? {}, new Set(sortValue === undefined ? [path.split('.')[0]!] : []))
+  const hasFilter = filter !== undefined && Object.keys(filter).length > 0
+  if (!hasFilter && sortKey !== undefined) {
+    const { num, text } = sortKey
+    // A plain column is one of the two kinds, and a constant cannot be an ORDER BY term.
+    const terms =
+      num === 'NULL'
+        ? [`(${text}) IS NULL`, `${text} ${dir}`]
+        : text === 'NULL'
+          ? [`(${num}) IS NULL`, `${num} ${dir}`]
+          : [
+              `(${num}) IS NULL AND (${text}) IS NULL`,
+              `(${text}) IS NOT NULL`,
+              `${num} ${dir}`,
+              `${text} ${dir}`,
+            ]
+    const total = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE ${scope}`, params))!.n
+    const rows = await db.all<{ pk: number }>(
+      `SELECT r.pk AS pk FROM runs r WHERE ${scope} ORDER BY ${terms.join(', ')}, r.pk ${dir}
+       LIMIT @limit OFFSET @offset`,
+      { ...params, limit: query.limit, offset: query.offset },
+    )
+    return { runs: await page(rows.map((r) => r.pk)), total }
+  }
+
+  const wanted = filterFields(filter ?? {}, new Set(sortKey === undefined ? [path.split('.')[0]!] : []))
   const fields = [...wanted].filter((f) => f in FIELDS)
   const columns = [...new Set(fields.flatMap((f) => FIELDS[f]!.columns))]
   const narrowed = hasFilter ? prefilter(db, filter!, params).map((t) => ` AND ${t}`) : []
-  const rows = db.all<Record<string, unknown> & { pk: number; sort_key?: unknown }>(
-    `SELECT r.pk AS pk${columns.map((c) => `, r.${c} AS ${c}`).join('')}${sortValue ? `, ${sortValue} AS sort_key` : ''}
+  const sortColumns = sortKey ? `, ${sortKey.num} AS sort_num, ${sortKey.text} AS sort_text` : ''
+  const rows = await db.all<
+    Record<string, unknown> & { pk: number; sort_num?: number | null; sort_text?: string | null }
+  >(
+    `SELECT r.pk AS pk${columns.map((c) => `, r.${c} AS ${c}`).join('')}${sortColumns}
      FROM runs r WHERE ${scope}${narrowed.join('')}`,
     params,
   )
   let items = rows.map((row) => {
     const obj: Record<string, unknown> = {}
     for (const f of fields) obj[f] = FIELDS[f]!.value(row, now)
-    return { pk: row.pk, obj, sortKey: row.sort_key }
+    return { pk: row.pk, obj, sortKey: row.sort_num ?? row.sort_text }
   })
   if (hasFilter) items = items.filter((it) => matchesFilter(filter!, (p) => resolvePath(it.obj, p)))
   const keyed = items.map((it) => ({
     pk: it.pk,
-    key: sortValue === undefined ? resolvePath(it.obj, path) : it.sortKey,
+    key: sortKey === undefined ? resolvePath(it.obj, path) : it.sortKey,
   }))
   keyed.sort((x, y) => compareValues(x.key, y.key, desc) || (desc ? y.pk - x.pk : x.pk - y.pk))
   return {
-    runs: page(keyed.slice(query.offset, query.offset + query.limit).map((k) => k.pk)),
+    runs: await page(keyed.slice(query.offset, query.offset + query.limit).map((k) => k.pk)),
     total: keyed.length,
   }
 }

@@ -16,34 +16,38 @@ import { listRuns } from './list-runs.js'
 import {
   findRow,
   loadView,
+  recordByPk,
   requireRow,
   requireWritable,
-  rowByPk,
   RUN_SELECT,
   toRecord,
   type RunRow,
 } from './run-rows.js'
 import { segmentTail } from './segment-tail.js'
 
+/**
+ * Runs over one context. Every write is one transaction (a savepoint inside a caller's
+ * transaction, see `Store.transaction`), and takes the run's row lock first.
+ */
 export class SqlRunRepository implements RunRepository {
   constructor(private readonly ctx: StoreContext) {}
 
-  private record(pk: number): RunRecord {
-    return toRecord(rowByPk(this.ctx.db, pk)!, loadView(this.ctx.db, pk))
+  private async record(ctx: StoreContext, pk: number): Promise<RunRecord> {
+    return (await recordByPk(ctx.db, pk))!
   }
 
   async create(input: CreateRunInput): Promise<RunRecord> {
-    return this.record(this.ctx.db.tx(() => insertRun(this.ctx, input)))
+    return this.ctx.tx(async (c) => this.record(c, await insertRun(c, input)))
   }
 
   async get(ref: RunRef): Promise<RunRecord | null> {
-    const row = findRow(this.ctx.db, ref)
-    return row ? toRecord(row, loadView(this.ctx.db, row.pk)) : null
+    const { db } = this.ctx
+    const row = await findRow(db, ref)
+    return row ? toRecord(row, await loadView(db, row.pk)) : null
   }
 
   async getByPk(pk: number): Promise<RunRecord | null> {
-    const row = rowByPk(this.ctx.db, pk)
-    return row ? toRecord(row, loadView(this.ctx.db, pk)) : null
+    return (await recordByPk(this.ctx.db, pk)) ?? null
   }
 
   async list(query: ListRunsQuery): Promise<{ runs: RunRecord[]; total: number }> {
@@ -51,52 +55,55 @@ export class SqlRunRepository implements RunRepository {
   }
 
   async patch(ref: RunRef, patch: RunPatch): Promise<RunRecord> {
-    const { db } = this.ctx
-    const row = requireWritable(db, ref)
-    db.run(
-      `UPDATE runs SET display_name = coalesce(?, display_name), notes = coalesce(?, notes), tags = coalesce(?, tags),
-         grp = CASE WHEN ? THEN ? ELSE grp END, job_type = CASE WHEN ? THEN ? ELSE job_type END WHERE pk = ?`,
-      patch.name ?? null,
-      patch.notes ?? null,
-      patch.tags === undefined ? null : toJson(patch.tags),
-      patch.group === undefined ? 0 : 1,
-      patch.group ?? null,
-      patch.jobType === undefined ? 0 : 1,
-      patch.jobType ?? null,
-      row.pk,
-    )
-    return this.record(row.pk)
+    return this.ctx.tx(async (c) => {
+      const row = await requireWritable(c.db, ref)
+      await c.db.run(
+        `UPDATE runs SET display_name = coalesce(?, display_name), notes = coalesce(?, notes), tags = coalesce(?, tags),
+           grp = CASE WHEN ? = 1 THEN ? ELSE grp END, job_type = CASE WHEN ? = 1 THEN ? ELSE job_type END WHERE pk = ?`,
+        patch.name ?? null,
+        patch.notes ?? null,
+        patch.tags === undefined ? null : toJson(patch.tags),
+        patch.group === undefined ? 0 : 1,
+        patch.group ?? null,
+        patch.jobType === undefined ? 0 : 1,
+        patch.jobType ?? null,
+        row.pk,
+      )
+      return this.record(c, row.pk)
+    })
   }
 
   async setState(ref: RunRef, patch: StatePatch): Promise<RunRecord> {
-    const { db } = this.ctx
-    const row = requireWritable(db, ref)
-    const has = (k: keyof StatePatch) => (patch[k] === undefined ? 0 : 1)
-    db.run(
-      `UPDATE runs SET state = coalesce(?, state), exit_code = CASE WHEN ? THEN ? ELSE exit_code END,
-         finished_at = CASE WHEN ? THEN ? ELSE finished_at END, heartbeat_at = coalesce(?, heartbeat_at),
-         stop_requested = coalesce(?, stop_requested) WHERE pk = ?`,
-      patch.state ?? null,
-      has('exitCode'),
-      patch.exitCode ?? null,
-      has('finishedAt'),
-      patch.finishedAt ?? null,
-      patch.heartbeatAt ?? null,
-      patch.stopRequested === undefined ? null : patch.stopRequested ? 1 : 0,
-      row.pk,
-    )
-    return this.record(row.pk)
+    return this.ctx.tx(async (c) => {
+      const row = await requireWritable(c.db, ref)
+      const has = (k: keyof StatePatch) => (patch[k] === undefined ? 0 : 1)
+      await c.db.run(
+        `UPDATE runs SET state = coalesce(?, state), exit_code = CASE WHEN ? = 1 THEN ? ELSE exit_code END,
+           finished_at = CASE WHEN ? = 1 THEN ? ELSE finished_at END, heartbeat_at = coalesce(?, heartbeat_at),
+           stop_requested = coalesce(?, stop_requested) WHERE pk = ?`,
+        patch.state ?? null,
+        has('exitCode'),
+        patch.exitCode ?? null,
+        has('finishedAt'),
+        patch.finishedAt ?? null,
+        patch.heartbeatAt ?? null,
+        patch.stopRequested === undefined ? null : patch.stopRequested ? 1 : 0,
+        row.pk,
+      )
+      return this.record(c, row.pk)
+    })
   }
 
   async mergeConfig(ref: RunRef, config: Record<string, unknown>): Promise<RunRecord> {
-    const { db } = this.ctx
-    const row = requireWritable(db, ref)
-    db.run(
-      'UPDATE runs SET config = ? WHERE pk = ?',
-      toJson({ ...fromJson<object>(row.config), ...config }),
-      row.pk,
-    )
-    return this.record(row.pk)
+    return this.ctx.tx(async (c) => {
+      const row = await requireWritable(c.db, ref)
+      await c.db.run(
+        'UPDATE runs SET config = ? WHERE pk = ?',
+        toJson({ ...fromJson<object>(row.config), ...config }),
+        row.pk,
+      )
+      return this.record(c, row.pk)
+    })
   }
 
   /**
@@ -104,26 +111,24 @@ export class SqlRunRepository implements RunRepository {
    * archive indexes stay dense. Forks survive: a segment is dropped only when no view references it.
    */
   async delete(ref: RunRef): Promise<void> {
-    const { db, segments } = this.ctx
-    db.tx(() => {
-      const row = requireWritable(db, ref)
-      const pks = [
-        row.pk,
-        ...db.all<{ pk: number }>('SELECT pk FROM runs WHERE archived_from = ?', row.pk).map((r) => r.pk),
-      ]
+    await this.ctx.tx(async (c) => {
+      const row = await requireWritable(c.db, ref)
+      const archived = await c.db.all<{ pk: number }>('SELECT pk FROM runs WHERE archived_from = ?', row.pk)
       const segmentIds = new Set<number>()
-      for (const pk of pks) for (const part of loadView(db, pk)) segmentIds.add(part.segmentId)
-      db.run('DELETE FROM runs WHERE pk = ?', row.pk)
-      segments.collect(segmentIds)
+      for (const pk of [row.pk, ...archived.map((r) => r.pk)]) {
+        for (const part of await loadView(c.db, pk)) segmentIds.add(part.segmentId)
+      }
+      await c.db.run('DELETE FROM runs WHERE pk = ?', row.pk)
+      await c.segments.collect(segmentIds)
     })
   }
 
   async fork(source: RunRef, step: number, input: CreateRunInput): Promise<RunRecord> {
-    return this.record(forkRun(this.ctx, source, step, input))
+    return this.ctx.tx(async (c) => this.record(c, await forkRun(c, source, step, input)))
   }
 
   async rewind(ref: RunRef, step: number, now: number): Promise<RunRecord> {
-    return this.record(rewindRun(this.ctx, ref, step, now))
+    return this.ctx.tx(async (c) => this.record(c, await rewindRun(c, ref, step, now)))
   }
 
   async lineage(ref: RunRef): Promise<Lineage> {
@@ -132,40 +137,48 @@ export class SqlRunRepository implements RunRepository {
 
   async archives(ref: RunRef): Promise<RunRecord[]> {
     const { db } = this.ctx
-    const live = requireRow(db, { entity: ref.entity, project: ref.project, runId: ref.runId })
-    return db
-      .all<RunRow>(`${RUN_SELECT} WHERE r.archived_from = ? ORDER BY r.archive_index`, live.pk)
-      .map((row) => toRecord(row, loadView(db, row.pk)))
+    const live = await requireRow(db, { entity: ref.entity, project: ref.project, runId: ref.runId })
+    const rows = await db.all<RunRow>(
+      `${RUN_SELECT} WHERE r.archived_from = ? ORDER BY r.archive_index`,
+      live.pk,
+    )
+    const out: RunRecord[] = []
+    for (const row of rows) out.push(toRecord(row, await loadView(db, row.pk)))
+    return out
   }
 
   async rejected(ref: RunRef, limit: number): Promise<WireRejectedRow[]> {
     const { db } = this.ctx
-    const row = requireRow(db, ref)
+    const row = await requireRow(db, ref)
     const livePk = row.archived_from ?? row.pk
-    return db
-      .all<{ attempted_step: number; current_step: number; keys: string; timestamp: number }>(
-        'SELECT * FROM (SELECT * FROM rejected_rows WHERE run_pk = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
-        livePk,
-        limit,
-      )
-      .map((r) => ({
-        attemptedStep: r.attempted_step,
-        currentStep: r.current_step,
-        keys: fromJson(r.keys),
-        timestamp: r.timestamp,
-      }))
+    const rows = await db.all<{
+      attempted_step: number
+      current_step: number
+      keys: string
+      timestamp: number
+    }>(
+      'SELECT * FROM (SELECT * FROM rejected_rows WHERE run_pk = ? ORDER BY id DESC LIMIT ?) AS latest ORDER BY id',
+      livePk,
+      limit,
+    )
+    return rows.map((r) => ({
+      attemptedStep: r.attempted_step,
+      currentStep: r.current_step,
+      keys: fromJson(r.keys),
+      timestamp: r.timestamp,
+    }))
   }
 
   async console(ref: RunRef, limit: number): Promise<ConsoleLine[]> {
     const { db } = this.ctx
-    const row = requireRow(db, ref)
-    return segmentTail<{ t: number; stream: 'stdout' | 'stderr'; line: string; line_step: number | null }>(
-      db,
-      loadView(db, row.pk),
-      'console_lines',
-      't, stream, line, line_step',
-      limit,
-    ).map((r) =>
+    const row = await requireRow(db, ref)
+    const lines = await segmentTail<{
+      t: number
+      stream: 'stdout' | 'stderr'
+      line: string
+      line_step: number | null
+    }>(db, await loadView(db, row.pk), 'console_lines', 't, stream, line, line_step', limit)
+    return lines.map((r) =>
       r.line_step === null
         ? { t: r.t, stream: r.stream, line: r.line }
         : { t: r.t, stream: r.stream, line: r.line, step: r.line_step },
@@ -174,16 +187,14 @@ export class SqlRunRepository implements RunRepository {
 
   async system(ref: RunRef, limit: number): Promise<SystemSample[]> {
     const { db } = this.ctx
-    const row = requireRow(db, ref)
-    return segmentTail<{ t: number; json: string }>(
+    const row = await requireRow(db, ref)
+    const samples = await segmentTail<{ t: number; json: string }>(
       db,
-      loadView(db, row.pk),
+      await loadView(db, row.pk),
       'system_samples',
       't, json',
       limit,
-    ).map((r) => ({
-      t: r.t,
-      values: fromJson(r.json),
-    }))
+    )
+    return samples.map((r) => ({ t: r.t, values: fromJson(r.json) }))
   }
 }

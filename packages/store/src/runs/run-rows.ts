@@ -1,6 +1,6 @@
 import { StemmaError, type MetricDefinition, type RunState, type ViewPart } from '@stemma/core'
 import type { RunRecord, RunRef } from '../ports.js'
-import type { Db } from '../sql/db.js'
+import type { Executor } from '../sql/executor.js'
 import { fromJson } from '../sql/json.js'
 
 /** A `runs` row joined with its project, as SQL returns it. */
@@ -41,27 +41,26 @@ export interface RunRow {
 export const RUN_SELECT =
   'SELECT r.*, p.entity AS entity, p.name AS project FROM runs r JOIN projects p ON p.id = r.project_id'
 
-export function loadView(db: Db, pk: number): ViewPart[] {
-  return db
-    .all<{ segment_id: number; from_step: number; to_step: number | null }>(
-      'SELECT segment_id, from_step, to_step FROM run_view_parts WHERE run_pk = ? ORDER BY idx',
-      pk,
-    )
-    .map((p) => ({ segmentId: p.segment_id, fromStep: p.from_step, toStep: p.to_step }))
+export async function loadView(db: Executor, pk: number): Promise<ViewPart[]> {
+  const parts = await db.all<{ segment_id: number; from_step: number; to_step: number | null }>(
+    'SELECT segment_id, from_step, to_step FROM run_view_parts WHERE run_pk = ? ORDER BY idx',
+    pk,
+  )
+  return parts.map((p) => ({ segmentId: p.segment_id, fromStep: p.from_step, toStep: p.to_step }))
 }
 
-export function saveView(db: Db, pk: number, view: readonly ViewPart[]): void {
-  db.run('DELETE FROM run_view_parts WHERE run_pk = ?', pk)
-  view.forEach((p, idx) =>
-    db.run(
+export async function saveView(db: Executor, pk: number, view: readonly ViewPart[]): Promise<void> {
+  await db.run('DELETE FROM run_view_parts WHERE run_pk = ?', pk)
+  for (const [idx, p] of view.entries()) {
+    await db.run(
       'INSERT INTO run_view_parts (run_pk, idx, segment_id, from_step, to_step) VALUES (?, ?, ?, ?, ?)',
       pk,
       idx,
       p.segmentId,
       p.fromStep,
       p.toStep,
-    ),
-  )
+    )
+  }
 }
 
 export function toRecord(row: RunRow, view: ViewPart[]): RunRecord {
@@ -98,14 +97,24 @@ export function toRecord(row: RunRow, view: ViewPart[]): RunRecord {
   }
 }
 
-export function rowByPk(db: Db, pk: number): RunRow | undefined {
+export function rowByPk(db: Executor, pk: number): Promise<RunRow | undefined> {
   return db.get<RunRow>(`${RUN_SELECT} WHERE r.pk = ?`, pk)
 }
 
-/** The row a ref names: the live run, or with `archive` set, that archived copy of it. */
-export function findRow(db: Db, ref: RunRef): RunRow | undefined {
-  const live = db.get<RunRow>(
-    `${RUN_SELECT} WHERE p.entity = ? AND p.name = ? AND r.run_id = ? AND r.archived_from IS NULL`,
+/** The full record of a run by pk. */
+export async function recordByPk(db: Executor, pk: number): Promise<RunRecord | undefined> {
+  const row = await rowByPk(db, pk)
+  return row && toRecord(row, await loadView(db, pk))
+}
+
+/**
+ * The row a ref names: the live run, or with `archive` set, that archived copy of it. With `lock`
+ * (inside a write transaction) the row is held until commit, see `SqlDialect.lockRunRow`.
+ */
+export async function findRow(db: Executor, ref: RunRef, lock = false): Promise<RunRow | undefined> {
+  const suffix = lock && ref.archive === undefined ? db.dialect.lockRunRow : ''
+  const live = await db.get<RunRow>(
+    `${RUN_SELECT} WHERE p.entity = ? AND p.name = ? AND r.run_id = ? AND r.archived_from IS NULL${suffix}`,
     ref.entity,
     ref.project,
     ref.runId,
@@ -118,8 +127,8 @@ export function findRow(db: Db, ref: RunRef): RunRow | undefined {
   )
 }
 
-export function requireRow(db: Db, ref: RunRef): RunRow {
-  const row = findRow(db, ref)
+export async function requireRow(db: Executor, ref: RunRef, lock = false): Promise<RunRow> {
+  const row = await findRow(db, ref, lock)
   if (!row) {
     const which = ref.archive === undefined ? '' : ` (archive ${ref.archive})`
     throw new StemmaError(
@@ -130,9 +139,9 @@ export function requireRow(db: Db, ref: RunRef): RunRow {
   return row
 }
 
-/** A live run for writing: archived copies are read-only. */
-export function requireWritable(db: Db, ref: RunRef): RunRow {
-  const row = requireRow(db, ref)
+/** A live run for writing, locked until the transaction ends: archived copies are read-only. */
+export async function requireWritable(db: Executor, ref: RunRef): Promise<RunRow> {
+  const row = await requireRow(db, ref, true)
   if (row.archived_from !== null) {
     throw new StemmaError(
       'RUN_ARCHIVED',

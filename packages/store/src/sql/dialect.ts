@@ -1,6 +1,6 @@
 /**
  * What differs between databases, as data. Shared code asks for a capability or a spelled-out
- * type, never for a dialect's name, so a PostgreSQL dialect is one more object like this one.
+ * type, never for a dialect's name.
  */
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres'
@@ -10,23 +10,38 @@ export interface SqlDialect {
     readonly serialPk: string
     readonly int: string
     readonly real: string
+    /** Text that compares and sorts by code point, as JavaScript and SQLite do. */
     readonly text: string
     readonly blob: string
+    /** JSON documents that filters and sorts look into (config, summary, metadata, tags). */
+    readonly json: string
   }
   /** Tables keyed by a composite primary key can drop the hidden row id (SQLite's WITHOUT ROWID). */
   readonly tableSuffixForCompositeKey: string
+  /** JSON columns hold the encoder's text as written (not re-normalised by the database). */
+  readonly jsonStoredAsText: boolean
+  /**
+   * Appended to a SELECT of the run row (aliased `r`) in a write transaction: holds the row until
+   * commit, so concurrent writers to one run, in any process, apply one after another.
+   */
+  readonly lockRunRow: string
   /** Pragmas or session settings to run when a connection opens. */
   readonly connectionSetup: readonly string[]
   /**
-   * SQL for sorting by a top-level key of a JSON text column, the key path bound as `@path`
-   * (see `jsonPath`) and the store's non-finite tags as `@inf`, `@ninf`, `@nan`: `value` is the
-   * number or string there (±Infinity as numbers, anything else NULL), `isText` is 1 for strings.
+   * SQL for sorting by a top-level key of a JSON column, the key path bound as `@path` (see
+   * `jsonPath`) and the store's non-finite tags as `@inf`, `@ninf`, `@nan`: `num` is the number
+   * there (±Infinity included, NaN and non-numbers NULL), `text` the string there (else NULL).
    */
-  jsonSortKey(column: string): { value: string; isText: string }
+  jsonSortKey(column: string): { num: string; text: string }
   /** The `@path` parameter naming `key`, or undefined when this dialect cannot address it safely. */
   jsonPath(key: string): string | undefined
-  /** SQL for the value and the JSON type name ('array', 'text', 'integer', 'real', …) at a bound path. */
-  jsonAt(column: string, pathParam: string): { value: string; type: string }
+  /**
+   * SQL over the value at a bound path: `num` (a JSON number, else NULL), `text` (a JSON string,
+   * else NULL), and conditions `isArray` and `exists`.
+   */
+  jsonAt(column: string, pathParam: string): { num: string; text: string; isArray: string; exists: string }
+  /** Whether an error is a unique-constraint violation (two writers racing to create one row). */
+  isUniqueViolation(err: unknown): boolean
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -38,8 +53,12 @@ export const sqliteDialect: SqlDialect = {
     real: 'REAL',
     text: 'TEXT',
     blob: 'BLOB',
+    json: 'TEXT',
   },
   tableSuffixForCompositeKey: ' WITHOUT ROWID',
+  jsonStoredAsText: true,
+  // One connection per file and BEGIN IMMEDIATE already serialise writers.
+  lockRunRow: '',
   connectionSetup: [
     'PRAGMA journal_mode = WAL',
     // NORMAL in WAL mode loses at most the last transactions on power loss, never integrity.
@@ -55,15 +74,65 @@ export const sqliteDialect: SqlDialect = {
     const raw = `json_extract(${column}, @path)`
     return {
       // 9e999 is how SQLite spells infinity.
-      value: `CASE WHEN ${type} IN ('integer', 'real') THEN ${raw} WHEN ${type} = 'text' THEN CASE ${raw}
-        WHEN @inf THEN 9e999 WHEN @ninf THEN -9e999 WHEN @nan THEN NULL ELSE ${raw} END END`,
-      isText: `CASE WHEN ${type} = 'text' AND ${raw} NOT IN (@inf, @ninf, @nan) THEN 1 ELSE 0 END`,
+      num: `CASE WHEN ${type} IN ('integer', 'real') THEN ${raw} WHEN ${type} = 'text' THEN CASE ${raw}
+        WHEN @inf THEN 9e999 WHEN @ninf THEN -9e999 END END`,
+      text: `CASE WHEN ${type} = 'text' AND ${raw} NOT IN (@inf, @ninf, @nan) THEN ${raw} END`,
     }
   },
-  jsonAt(column, pathParam) {
-    return { value: `json_extract(${column}, @${pathParam})`, type: `json_type(${column}, @${pathParam})` }
+  jsonAt(column, p) {
+    const type = `json_type(${column}, @${p})`
+    const raw = `json_extract(${column}, @${p})`
+    return {
+      num: `CASE WHEN ${type} IN ('integer', 'real') THEN ${raw} END`,
+      text: `CASE WHEN ${type} = 'text' THEN ${raw} END`,
+      isArray: `${type} = 'array'`,
+      exists: `${type} IS NOT NULL`,
+    }
   },
   jsonPath(key) {
     return /^[^".\\[\]$]+$/.test(key) ? `$."${key}"` : undefined
   },
+  isUniqueViolation(err) {
+    const code = (err as { code?: string }).code
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  },
+}
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  types: {
+    // Identity values are never reused either.
+    serialPk: 'BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY',
+    int: 'BIGINT',
+    real: 'DOUBLE PRECISION',
+    text: 'TEXT COLLATE "C"',
+    blob: 'BYTEA',
+    json: 'JSONB',
+  },
+  tableSuffixForCompositeKey: '',
+  jsonStoredAsText: false,
+  lockRunRow: ' FOR UPDATE OF r',
+  connectionSetup: [],
+  jsonSortKey(column) {
+    const at = `${column} -> CAST(@path AS text)`
+    const raw = `(${column} ->> CAST(@path AS text))`
+    return {
+      num: `CASE jsonb_typeof(${at}) WHEN 'number' THEN CAST(${raw} AS double precision) WHEN 'string' THEN CASE ${raw}
+        WHEN @inf THEN CAST('Infinity' AS double precision) WHEN @ninf THEN CAST('-Infinity' AS double precision) END END`,
+      text: `CASE WHEN jsonb_typeof(${at}) = 'string' AND ${raw} NOT IN (@inf, @ninf, @nan) THEN ${raw} COLLATE "C" END`,
+    }
+  },
+  jsonAt(column, p) {
+    const at = `${column} -> CAST(@${p} AS text)`
+    const raw = `(${column} ->> CAST(@${p} AS text))`
+    return {
+      num: `CASE WHEN jsonb_typeof(${at}) = 'number' THEN CAST(${raw} AS double precision) END`,
+      text: `CASE WHEN jsonb_typeof(${at}) = 'string' THEN ${raw} COLLATE "C" END`,
+      isArray: `jsonb_typeof(${at}) = 'array'`,
+      exists: `${at} IS NOT NULL`,
+    }
+  },
+  // A bound parameter names the key, so any key is safe.
+  jsonPath: (key) => key,
+  isUniqueViolation: (err) => (err as { code?: string }).code === '23505',
 }

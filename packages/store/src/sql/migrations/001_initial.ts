@@ -2,7 +2,7 @@ import type { SqlDialect } from '../dialect.js'
 
 /** Runs, lineage views, columnar history and auth. The layout is explained in the package README. */
 export function initialSchema(d: SqlDialect): string[] {
-  const { serialPk, int, real, text, blob } = d.types
+  const { serialPk, int, real, text, blob, json } = d.types
   const compact = d.tableSuffixForCompositeKey
   return [
     `CREATE TABLE projects (
@@ -18,7 +18,7 @@ export function initialSchema(d: SqlDialect): string[] {
       run_id ${text} NOT NULL,
       display_name ${text} NOT NULL,
       notes ${text} NOT NULL DEFAULT '',
-      tags ${text} NOT NULL DEFAULT '[]',
+      tags ${json} NOT NULL DEFAULT '[]',
       grp ${text},
       job_type ${text},
       state ${text} NOT NULL,
@@ -27,11 +27,11 @@ export function initialSchema(d: SqlDialect): string[] {
       heartbeat_at ${real} NOT NULL,
       finished_at ${real},
       heartbeat_timeout_s ${real} NOT NULL,
-      config ${text} NOT NULL DEFAULT '{}',
-      summary ${text} NOT NULL DEFAULT '{}',
-      summary_overrides ${text} NOT NULL DEFAULT '{}',
-      metadata ${text} NOT NULL DEFAULT '{}',
-      metrics ${text} NOT NULL DEFAULT '[]',
+      config ${json} NOT NULL DEFAULT '{}',
+      summary ${json} NOT NULL DEFAULT '{}',
+      summary_overrides ${json} NOT NULL DEFAULT '{}',
+      metadata ${json} NOT NULL DEFAULT '{}',
+      metrics ${json} NOT NULL DEFAULT '[]',
       last_step ${int},
       rejected_count ${int} NOT NULL DEFAULT 0,
       stop_requested ${int} NOT NULL DEFAULT 0,
