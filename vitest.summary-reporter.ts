@@ -10,13 +10,16 @@ export default class SummaryReporter implements Reporter {
     let failed = 0
     let skipped = 0
     for (const mod of testModules) {
+      const failedBefore = failed
       for (const test of mod.children.allTests()) {
         const state = test.result().state
         if (state === 'passed') passed++
         else if (state === 'failed') failed++
         else skipped++
       }
-      if (mod.state() === 'failed' && mod.children.size === 0) failed++
+      // A file that failed with no failing test failed elsewhere: at import, or in a hook such as
+      // a beforeAll whose tests then count as skipped. It counts as one failure.
+      if (mod.state() === 'failed' && failed === failedBefore) failed++
     }
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`)
   }

@@ -1,8 +1,10 @@
-import type { Store } from '@stemma/store'
+import type { BlobStore, Store } from '@stemma/store'
 
 /** Everything the server needs from its host. The composition root (the CLI) builds these. */
 export interface ServerDeps {
   store: Store
+  /** Where run files go; `/readyz` checks it. */
+  blobs?: BlobStore
   /** Unix ms; injected so tests can age heartbeats without waiting. */
   now?: () => number
   /** A float in [0, 1); used for generated run ids. */

@@ -16,8 +16,16 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.error({ err }, 'unhandled error')
       return reply.status(500).send(errorBody(new StemmaError('INTERNAL', 'Internal server error.')))
     }
+    // A database or object store that went away: clients (the SDK's uploader among them) wait
+    // this long and retry, keeping their data.
+    if (known.code === 'UNAVAILABLE') reply.header('retry-after', String(retryAfterS(known)))
     return reply.status(ERROR_STATUS[known.code]).send(errorBody(known))
   })
+}
+
+function retryAfterS(err: StemmaError): number {
+  const s = err.details?.retryAfterS
+  return typeof s === 'number' && Number.isInteger(s) && s > 0 ? s : 5
 }
 
 function errorBody(err: StemmaError): ErrorBody {

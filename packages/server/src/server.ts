@@ -8,6 +8,7 @@ import { BODY_LIMIT_BYTES } from './body/limits.js'
 import type { ServerDeps } from './deps.js'
 import { installErrorHandler } from './errors.js'
 import { detailRoutes } from './routes/details.js'
+import { healthRoutes } from './routes/health.js'
 import { historyRoutes } from './routes/history.js'
 import { ingestRoutes } from './routes/ingest.js'
 import { openApiRoute } from './routes/openapi.js'
@@ -54,6 +55,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
   app.register(async (api) => {
     const routes = new RouteRegistry()
     openApiRoute(api, routes)
+    healthRoutes(api, deps.store, deps.blobs, routes)
     runRoutes(api, ctx, routes)
     ingestRoutes(api, ctx, routes)
     historyRoutes(api, ctx, routes)

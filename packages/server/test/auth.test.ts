@@ -35,7 +35,7 @@ describe('the default-deny guard', () => {
       'Token abc',
       `Basic ${Buffer.from('no-colon').toString('base64')}`,
     ]
-    for (const route of routes) {
+    for (const route of routes.filter((r) => !r.public)) {
       for (const authorization of wrong) {
         const res = await t.app.inject({
           method: route.method as 'GET',
@@ -47,6 +47,18 @@ describe('the default-deny guard', () => {
         if (route.method !== 'HEAD')
           expect(json<{ error: { code: string } }>(res).error.code).toBe('UNAUTHENTICATED')
       }
+    }
+  })
+
+  it('answers only the health probes without a key, and they say nothing but ok', async () => {
+    expect(routes.filter((r) => r.public && r.method === 'GET').map((r) => r.url)).toEqual([
+      '/healthz',
+      '/readyz',
+    ])
+    for (const url of ['/healthz', '/readyz']) {
+      const res = await t.call('GET', url, undefined, null)
+      expect(res.statusCode).toBe(200)
+      expect(json(res)).toEqual({ status: 'ok' })
     }
   })
 

@@ -108,6 +108,8 @@ export function series(history: { steps: number[]; columns: Record<string, unkno
 export interface RegisteredRoute {
   method: string
   url: string
+  /** Answered without a key (health probes only); absent for every other route. */
+  public?: true
 }
 
 /**
@@ -119,7 +121,10 @@ export async function startAppWithRoutes(): Promise<{ t: TestApp; routes: Regist
   const t = await startApp({
     beforeReady: (app) =>
       app.addHook('onRoute', (route: RouteOptions) => {
-        for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+        for (const method of [route.method].flat()) {
+          const open = (route.config as { public?: boolean } | undefined)?.public === true
+          routes.push({ method, url: route.url, ...(open && { public: true as const }) })
+        }
       }),
   })
   return { t, routes }

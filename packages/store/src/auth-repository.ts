@@ -36,4 +36,14 @@ export class SqlAuthRepository implements AuthRepository {
     )
     return row ? { userId: row.id, username: row.username, isAdmin: row.is_admin !== 0 } : null
   }
+
+  async serverSecret(name: string, candidate: string): Promise<string> {
+    await this.db.run(
+      'INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+      name,
+      candidate,
+    )
+    return (await this.db.get<{ value: string }>('SELECT value FROM server_secrets WHERE name = ?', name))!
+      .value
+  }
 }

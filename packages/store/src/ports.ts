@@ -167,6 +167,11 @@ export interface AuthRepository {
   /** Stores only the hash of a key. */
   addApiKey(userId: number, keyHash: string, label: string, now: number): Promise<void>
   findKeyOwner(keyHash: string): Promise<ApiKeyOwner | null>
+  /**
+   * The shared secret called `name`: the first process to ask stores `candidate`, every later
+   * caller (in any process on this database) gets that same value.
+   */
+  serverSecret(name: string, candidate: string): Promise<string>
 }
 
 export interface RunRepository {

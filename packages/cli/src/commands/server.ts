@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StemmaError } from '@stemma/core'
-import { openPostgresStore, openSqliteStore, type Store } from '@stemma/store'
+import { randomBytes } from 'node:crypto'
+import { openBlobStore, openPostgresStore, openSqliteStore, type BlobStore, type Store } from '@stemma/store'
 import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
 import { readServerSettings, type ServerFlags, type ServerSettings } from '../settings.js'
 
@@ -39,6 +40,26 @@ async function openStore(settings: ServerSettings): Promise<Store> {
   return openPostgresStore({ url: settings.databaseUrl })
 }
 
+/**
+ * The blob store, checked before the server takes traffic. Its URL-signing key lives in the
+ * database, so every replica signs and verifies alike.
+ */
+async function openBlobs(
+  settings: ServerSettings,
+  store: Store,
+  publicUrl: () => string,
+): Promise<BlobStore> {
+  const signingSecret = await store.auth.serverSecret('blob-url-signing', randomBytes(32).toString('hex'))
+  const blobs = openBlobStore(settings.blobUrl, {
+    dataDir: settings.dataDir,
+    signingSecret,
+    urlBase: () => `${publicUrl()}/api/v1/blobs`,
+    s3Endpoint: settings.s3Endpoint,
+  })
+  await blobs.check()
+  return blobs
+}
+
 /** The composition root: settings → store → server → listening socket. */
 export async function serverCommand(
   flags: ServerFlags,
@@ -62,7 +83,14 @@ export async function serverCommand(
 
   // With port 0 the address is known only after listen(), so links are built per request.
   let publicUrl = settings.publicUrl ?? ''
-  const app = createServer({ store, publicUrl: () => publicUrl, logger: false })
+  let blobs: BlobStore
+  try {
+    blobs = await openBlobs(settings, store, () => publicUrl)
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const app = createServer({ store, blobs, publicUrl: () => publicUrl, logger: false })
   const address = await listen(app, settings, store)
   publicUrl ||= address
 

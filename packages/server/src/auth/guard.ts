@@ -9,6 +9,10 @@ declare module 'fastify' {
     /** Set by the guard on every request that reaches a handler. */
     viewer: ApiKeyOwner | null
   }
+  interface FastifyContextConfig {
+    /** Set only by the route registry, from `RouteSpec.public`. */
+    public?: boolean
+  }
 }
 
 const MAX_KEY_LENGTH = 512
@@ -16,11 +20,12 @@ const MAX_KEY_LENGTH = 512
 /**
  * The one default-deny guard. It is a root `onRequest` hook added before any route exists, so
  * every route — including ones added later and the 404 handler — runs behind it; there is no
- * per-route opt-in to forget.
+ * per-route opt-in to forget. The one opt-out is `RouteSpec.public`, for health probes.
  */
 export function installAuthGuard(app: FastifyInstance, auth: AuthRepository): void {
   app.decorateRequest('viewer', null)
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.public === true) return
     const key = apiKeyFrom(request)
     if (key === null) {
       throw new StemmaError(

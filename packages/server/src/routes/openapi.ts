@@ -73,6 +73,8 @@ function operation(spec: RouteSpec): Record<string, unknown> {
       requestBody: { required: true, content: { 'application/json': { schema: spec.body } } },
     }),
     responses,
+    // Health probes take no key; everything else needs one.
+    ...(spec.public && { security: [] }),
   }
 }
 

@@ -16,6 +16,11 @@ export interface RouteSpec {
   params?: JsonSchema
   querystring?: JsonSchema
   body?: JsonSchema
+  /**
+   * Answered without an API key. Only the load balancer's health probes are, and they tell
+   * nothing but ok / not ok.
+   */
+  public?: boolean
   /** Success responses, documented only: replies are serialized by one wire serializer, not per route. */
   responses: Record<number, { description: string; schema?: JsonSchema }>
 }
@@ -40,6 +45,7 @@ export class RouteRegistry {
         ...(spec.querystring && { querystring: spec.querystring }),
         ...(spec.body && { body: spec.body }),
       },
+      config: { public: spec.public === true },
       handler,
     })
   }

@@ -46,7 +46,7 @@ function translate(err: unknown): unknown {
     return new StemmaError(
       'UNAVAILABLE',
       `The database is unavailable${code ? ` (${code})` : ''}; retry shortly.`,
-      { retryAfterS: 2 },
+      { retryAfterS: 2, ...(code && { cause: code }) },
     )
   }
   return err

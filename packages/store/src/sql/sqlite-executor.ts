@@ -35,27 +35,28 @@ export class SqliteDatabase implements Database {
   }
 
   get<T>(sql: string, ...params: unknown[]): Promise<T | undefined> {
-    if (this.busy) return this.idle().then(() => this.stmt(sql).get(...params) as T | undefined)
+    if (this.busy) return this.whenIdle(() => this.stmt(sql).get(...params) as T | undefined)
     return settle(() => this.stmt(sql).get(...params) as T | undefined)
   }
 
   all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
-    if (this.busy) return this.idle().then(() => this.stmt(sql).all(...params) as T[])
+    if (this.busy) return this.whenIdle(() => this.stmt(sql).all(...params) as T[])
     return settle(() => this.stmt(sql).all(...params) as T[])
   }
 
   run(sql: string, ...params: unknown[]): Promise<RunResult> {
-    if (this.busy) return this.idle().then(() => this.stmt(sql).run(...params))
+    if (this.busy) return this.whenIdle(() => this.stmt(sql).run(...params))
     return settle(() => this.stmt(sql).run(...params))
   }
 
   exec(sql: string): Promise<void> {
-    if (this.busy) return this.idle().then(() => void this.driver.exec(sql))
+    if (this.busy) return this.whenIdle(() => void this.driver.exec(sql))
     return settle(() => void this.driver.exec(sql))
   }
 
   async tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
-    await this.idle()
+    // No await between this check and taking `busy`, or two transactions could both start.
+    while (this.busy) await this.busy
     let release!: () => void
     this.busy = new Promise((resolve) => (release = resolve))
     try {
@@ -97,14 +98,18 @@ export class SqliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.idle()
-    if (this.driver.open) this.driver.close()
+    await this.whenIdle(() => {
+      if (this.driver.open) this.driver.close()
+    })
   }
 
-  private async idle(): Promise<void> {
-    // Several waiters may wake together; each re-checks, and the first to start a transaction
-    // sets `busy` again before the others run.
+  /**
+   * Runs `fn` once no transaction is open. Several waiters may wake together: each re-checks, and
+   * `fn` runs in the same turn as the check, so no transaction can start in between.
+   */
+  private async whenIdle<T>(fn: () => T): Promise<T> {
     while (this.busy) await this.busy
+    return fn()
   }
 }
 

@@ -5,6 +5,7 @@ import { initialSchema } from './001_initial.js'
 import { seriesTail } from './002_series_tail.js'
 import { chunkPrefix } from './003_chunk_prefix.js'
 import { numberTag } from './004_number_tag.js'
+import { serverSecrets } from './005_server_secrets.js'
 
 export interface Migration {
   version: number
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'series tail', statements: seriesTail },
   { version: 3, name: 'chunk prefix aggregates', statements: chunkPrefix },
   { version: 4, name: 'number tag without NUL', statements: numberTag },
+  { version: 5, name: 'server secrets', statements: serverSecrets },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
