@@ -149,6 +149,23 @@ export interface HeartbeatResponse {
   state: RunState
 }
 
+/**
+ * One Server-Sent Event of `GET …/runs/{entity}/{project}/{runId}/events` (the SSE `event:` field
+ * is `type`). `state` is sent first on connect, then after each change; `data` after committed
+ * batches (at most every ~100 ms per run); `stop` when a stop is requested.
+ */
+export interface RunEvent {
+  type: 'state' | 'data' | 'stop'
+  entity: string
+  project: string
+  runId: string
+  state: RunState
+  lastStep: number | null
+  stopRequested: boolean
+  /** Unix ms when the server sent it. */
+  at: number
+}
+
 export interface RunListResponse {
   runs: RunDto[]
   total: number

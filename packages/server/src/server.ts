@@ -8,6 +8,8 @@ import { BODY_LIMIT_BYTES } from './body/limits.js'
 import type { ServerDeps } from './deps.js'
 import { installErrorHandler } from './errors.js'
 import { detailRoutes } from './routes/details.js'
+import { RunEvents } from './events/run-events.js'
+import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
 import { historyRoutes } from './routes/history.js'
 import { ingestRoutes } from './routes/ingest.js'
@@ -41,7 +43,9 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     now: deps.now ?? Date.now,
     random: deps.random ?? cryptoRandom,
     publicUrl: typeof publicUrl === 'function' ? publicUrl : () => publicUrl,
+    events: new RunEvents(deps.store.database),
   }
+  app.addHook('onClose', async () => ctx.events.close())
 
   installErrorHandler(app)
   installAuthGuard(app, deps.store.auth)
@@ -61,6 +65,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     historyRoutes(api, ctx, routes)
     detailRoutes(api, ctx, routes)
     projectRoutes(api, ctx, routes)
+    eventRoutes(api, ctx, routes)
   })
   return app
 }

@@ -1,4 +1,5 @@
 import type { Store } from '@stemma/store'
+import type { RunEvents } from '../events/run-events.js'
 
 /** What every service needs: the storage port and the injected clock and randomness. */
 export interface ServiceContext {
@@ -6,4 +7,6 @@ export interface ServiceContext {
   now: () => number
   random: () => number
   publicUrl: () => string
+  /** Run events for live subscribers, in this and every other server process. */
+  events: RunEvents
 }

@@ -1,5 +1,6 @@
 import { StemmaError, type IngestBatch, type IngestResponse } from '@stemma/core'
 import type { ApiKeyOwner } from '@stemma/store'
+import { runEvent } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
 import { requireWritable, type RunTarget } from './targets.js'
 
@@ -16,6 +17,10 @@ export async function ingestBatch(
   const ref = await requireWritable(ctx, viewer, target)
   checkColumns(batch)
   const outcome = await ctx.store.history.ingest(ref, batch, ctx.now())
+  if (!outcome.duplicate) {
+    const type = batch.exit !== undefined || batch.preempting ? 'state' : 'data'
+    ctx.events.publish(runEvent(type, outcome.run, ctx.now()))
+  }
   return {
     committedSeq: outcome.committedSeq,
     duplicate: outcome.duplicate,

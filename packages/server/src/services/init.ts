@@ -26,11 +26,24 @@ export async function initRun(
   viewer: ApiKeyOwner,
   req: InitRequest,
 ): Promise<InitResponse> {
-  return ctx.store.transaction((tx) => {
+  const response = await ctx.store.transaction((tx) => {
     // Everything below talks to the transaction's repositories; a nested transaction is a savepoint.
     const store: Store = { ...ctx.store, ...tx, transaction: (fn) => fn(tx) }
     return initIn({ ...ctx, store }, viewer, req)
   })
+  // After the commit: subscribers of a resumed or rewound run see it running (and its new history).
+  const { run } = response
+  ctx.events.publish({
+    type: 'state',
+    entity: run.entity,
+    project: run.project,
+    runId: run.id,
+    state: run.state,
+    lastStep: run.lastStep,
+    stopRequested: run.stopRequested,
+    at: ctx.now(),
+  })
+  return response
 }
 
 async function initIn(ctx: ServiceContext, viewer: ApiKeyOwner, req: InitRequest): Promise<InitResponse> {

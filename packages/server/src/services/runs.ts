@@ -9,6 +9,7 @@ import {
 } from '@stemma/core'
 import type { ApiKeyOwner } from '@stemma/store'
 import { assertEntityAccess } from '../auth/access.js'
+import { runEvent } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
 import { toRunDto } from './dto.js'
 import { loadRun, requireWritable, runNotFound, type ProjectRef, type RunTarget } from './targets.js'
@@ -67,7 +68,6 @@ export async function deleteRun(ctx: ServiceContext, viewer: ApiKeyOwner, target
   await ctx.store.runs.delete(ref)
 }
 
-/** Stop from the UI/API: the SDK sees the flag in its next ack or heartbeat and finishes as `killed`. */
 /**
  * Stops a run. A live process learns it from its next batch or heartbeat and finishes as
  * `killed`; a run whose process is gone (crashed, preempted) has nobody to tell, so it becomes
@@ -80,11 +80,18 @@ export async function stopRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: 
   const now = ctx.now()
   switch (effectiveState(run.state, run.heartbeatAt, run.heartbeatTimeoutS * 1000, now)) {
     case 'running':
-    case 'preempting':
-      return toRunDto(ctx, await ctx.store.runs.setState(ref, { stopRequested: true }))
+    case 'preempting': {
+      const stopping = await ctx.store.runs.setState(ref, { stopRequested: true })
+      // Pushed to subscribers on every replica (SSE), so an idle process need not wait for a heartbeat.
+      ctx.events.publish(runEvent('stop', stopping, now))
+      return toRunDto(ctx, stopping)
+    }
     case 'crashed':
-    case 'preempted':
-      return toRunDto(ctx, await ctx.store.runs.setState(ref, { state: 'killed', finishedAt: now }))
+    case 'preempted': {
+      const killed = await ctx.store.runs.setState(ref, { state: 'killed', finishedAt: now })
+      ctx.events.publish(runEvent('state', killed, now))
+      return toRunDto(ctx, killed)
+    }
     default:
       return toRunDto(ctx, run)
   }
