@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { startPostgresCluster, type PostgresCluster } from './packages/store/test/helpers/postgres-cluster.js'
+import { startPostgresCluster, type PostgresCluster } from './scripts/postgres-cluster.mjs'
 
 let cluster: PostgresCluster | undefined
 

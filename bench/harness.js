@@ -1,9 +1,9 @@
 // Shared helpers for the benchmark: a real server in a child process, timing and reporting.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../scripts/postgres-cluster.mjs'
 
 export const ROOT = new URL('..', import.meta.url).pathname
 export const API_KEY = 'local-' + 'b'.repeat(40)
@@ -24,28 +24,21 @@ export function median(values) {
   )
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-/** Starts `stemma server` on a fresh data directory; resolves once it accepts requests. */
-export async function startServer(dataDir = mkdtempSync(join(tmpdir(), 'stemma-bench-'))) {
+/**
+ * Starts `stemma server` on a fresh data directory (its SQLite file, or only the admin key file
+ * when `databaseUrl` names a PostgreSQL database); resolves once it accepts requests.
+ */
+export async function startServer({
+  dataDir = mkdtempSync(join(tmpdir(), 'stemma-bench-')),
+  databaseUrl,
+} = {}) {
   const port = await freePort()
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'packages/cli/dist/main.js'), 'server', '--port', String(port), '--data-dir', dataDir],
-    {
-      env: { ...process.env, STEMMA_ADMIN_API_KEY: API_KEY },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
+  const args = ['server', '--port', String(port), '--data-dir', dataDir]
+  if (databaseUrl) args.push('--database-url', databaseUrl)
+  const child = spawn(process.execPath, [join(ROOT, 'packages/cli/dist/main.js'), ...args], {
+    env: { ...process.env, STEMMA_ADMIN_API_KEY: API_KEY },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   await new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (chunk) => {
@@ -55,12 +48,17 @@ export async function startServer(dataDir = mkdtempSync(join(tmpdir(), 'stemma-b
     child.once('exit', (code) => reject(new Error(`server exited early with ${code}: ${out}`)))
   })
   const baseUrl = `http://127.0.0.1:${port}`
+  let exited
   return {
     baseUrl,
     dataDir,
+    /** Safe to call again: a second call waits for the same exit. */
     async stop({ keepData = false } = {}) {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
+      exited ??= new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once('exit', resolve)
+        child.kill('SIGTERM')
+      })
       await exited
       if (!keepData) rmSync(dataDir, { recursive: true, force: true })
     },

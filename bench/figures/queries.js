@@ -22,21 +22,25 @@ export async function loadOneMetric({ baseUrl, project, id, steps }) {
   return run
 }
 
-export async function bucketQuery({ baseUrl, entity, project, id, steps, repeats = 50 }) {
+/** @returns the p95 in milliseconds */
+export async function bucketQuery({ baseUrl, entity, project, id, steps, dialect, repeats = 50 }) {
   const path = `/api/v1/runs/${entity}/${project}/${id}/history/buckets?key=loss&buckets=1000`
   const samples = await timed(() => api(baseUrl, path), repeats)
+  const p95 = percentile(samples, 95)
   report({
     figure: 'm4_query_ms',
+    dialect,
     steps,
     buckets: 1000,
     p50: percentile(samples, 50),
-    p95: percentile(samples, 95),
+    p95,
     target: steps > 1e6 ? 'p95 <= 50' : 'p95 <= 20',
   })
+  return p95
 }
 
 /** Fork and rewind cost for a run of `points` points, and the cost of reading a fork's buckets. */
-export async function lineageOps({ baseUrl, project, id, points, lastStep, repeats = 20 }) {
+export async function lineageOps({ baseUrl, project, id, points, lastStep, dialect, repeats = 20 }) {
   const forkStep = Math.floor(lastStep / 2)
   const fork = await timed(
     (i) =>
@@ -54,9 +58,17 @@ export async function lineageOps({ baseUrl, project, id, points, lastStep, repea
       }),
     repeats,
   )
-  report({ figure: 'fork_ms', points, p50: percentile(fork, 50), p95: percentile(fork, 95), target: '<= 20' })
+  report({
+    figure: 'fork_ms',
+    dialect,
+    points,
+    p50: percentile(fork, 50),
+    p95: percentile(fork, 95),
+    target: '<= 20',
+  })
   report({
     figure: 'rewind_ms',
+    dialect,
     points,
     p50: percentile(rewind, 50),
     p95: percentile(rewind, 95),
@@ -65,12 +77,22 @@ export async function lineageOps({ baseUrl, project, id, points, lastStep, repea
   return { fork: percentile(fork, 50), rewind: percentile(rewind, 50), forkId: `${id}-f0` }
 }
 
-export async function forkReadCost({ baseUrl, entity, project, parentId, forkId, key, repeats = 30 }) {
+export async function forkReadCost({
+  baseUrl,
+  entity,
+  project,
+  parentId,
+  forkId,
+  key,
+  dialect,
+  repeats = 30,
+}) {
   const q = (id) => `/api/v1/runs/${entity}/${project}/${id}/history/buckets?key=${key}&buckets=1000`
   const parent = await timed(() => api(baseUrl, q(parentId)), repeats)
   const forked = await timed(() => api(baseUrl, q(forkId)), repeats)
   report({
     figure: 'fork_buckets_read_ms',
+    dialect,
     parent_p50: percentile(parent, 50),
     fork_p50: percentile(forked, 50),
     ratio: percentile(forked, 50) / percentile(parent, 50),

@@ -1,6 +1,5 @@
 // The runs table: list a project of 100 k runs with a filter and a sort, in the store itself
 // (filling 100 k runs over HTTP would measure run creation, not listing).
-import { openSqliteStore } from '@stemma/store'
 import { median, report } from '../harness.js'
 
 async function fill(store, runs) {
@@ -23,8 +22,8 @@ async function fill(store, runs) {
   }
 }
 
-export async function runsTable({ runs }) {
-  const store = openSqliteStore({ path: ':memory:' })
+/** `store` is an empty store of the given dialect; the figure closes it. */
+export async function runsTable({ store, runs, dialect }) {
   await fill(store, runs)
   const queries = {
     'config filter, summary sort': {
@@ -41,7 +40,7 @@ export async function runsTable({ runs }) {
       await store.runs.list({ entity: 'e', project: 'p', limit: 50, offset: 0, now: runs, ...q })
       samples.push(performance.now() - t0)
     }
-    report({ figure: 'runs_table_ms', runs, query, median: median(samples), target: '<= 300' })
+    report({ figure: 'runs_table_ms', dialect, runs, query, median: median(samples), target: '<= 300' })
   }
   await store.close()
 }

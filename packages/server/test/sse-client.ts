@@ -17,9 +17,12 @@ export async function subscribe(url: string, key: string): Promise<EventStream> 
   void (async () => {
     const decoder = new TextDecoder()
     let buffer = ''
+    const reader = res.body!.getReader()
     try {
-      for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true })
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        buffer += decoder.decode(value, { stream: true })
         let end: number
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end)

@@ -10,6 +10,8 @@ export const API_KEY = `local-${'t'.repeat(40)}`
 
 export interface TestServer {
   baseUrl: string
+  /** Everything the process printed so far. */
+  output(): string
   dataDir: string
   process: ChildProcess
   /** Raw HTTP with the admin key unless `key` says otherwise (`null`: no Authorization header). */
@@ -22,13 +24,16 @@ export interface TestServer {
 
 /**
  * Starts the real `stemma server` on a free port and a temporary SQLite directory, or on the
- * given ones (to restart a server where it was).
+ * given ones (to restart a server where it was); `args` and `env` add flags and variables.
  */
-export async function startServer(options: { port?: number; dataDir?: string } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { port?: number; dataDir?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'stemma-e2e-'))
   const port = String(options.port ?? 0)
-  const child = spawn(process.execPath, [CLI, 'server', '--port', port, '--data-dir', dataDir], {
-    env: { ...process.env, STEMMA_ADMIN_API_KEY: API_KEY },
+  const args = [CLI, 'server', '--port', port, '--data-dir', dataDir, ...(options.args ?? [])]
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, STEMMA_ADMIN_API_KEY: API_KEY, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -52,6 +57,7 @@ export async function startServer(options: { port?: number; dataDir?: string } =
   }
   return {
     baseUrl,
+    output: () => output,
     dataDir,
     process: child,
     request,
