@@ -1,12 +1,24 @@
 import { M4Builder, type M4Buckets, type View } from '@stemma/core'
-import { CHUNK_POINTS, decodeSteps, LOD, LOD_FIELDS } from './codec.js'
-import type { ChunkMeta, ChunkStore } from './chunks.js'
+import { LOD, LOD_FIELDS } from './codec.js'
+import type { ChunkMeta, ChunkStore, SliceRead } from './chunks.js'
 import { partRanges } from './view-ranges.js'
+
+/** What one chunk contributes: whole (its columns), or its LOD blocks with raw slices where cut. */
+interface ChunkPlan {
+  chunk: ChunkMeta
+  lo: number
+  hi: number
+  whole: boolean
+}
 
 /**
  * Exact M4 over a view, from the coarsest tier that is fine enough: a whole chunk's columns when
  * the chunk falls in one bucket, a LOD block when the block does, raw points otherwise. Anything
  * cut by the query range or by a view part's bounds also falls back to finer tiers.
+ *
+ * The reads go in three rounds (chunk columns, then the LOD records of every chunk that needs
+ * them, then every raw slice), so a networked database answers a chart in a few round trips
+ * however many chunks it spans.
  */
 export async function viewBuckets(
   chunks: ChunkStore,
@@ -17,76 +29,77 @@ export async function viewBuckets(
   buckets: number,
 ): Promise<M4Buckets> {
   const builder = new M4Builder(minStep, maxStep, buckets)
+  const plans: ChunkPlan[] = []
   for (const { segmentId, lo, hi } of partRanges(view, minStep, maxStep)) {
     const seriesId = await chunks.seriesId(segmentId, key)
     if (seriesId === undefined) continue
-    for (const chunk of await chunks.chunksIn(seriesId, lo, hi))
-      await addChunk(builder, chunks, chunk, lo, hi)
+    for (const chunk of await chunks.chunksIn(seriesId, lo, hi)) {
+      const s = chunk.stats
+      const whole = s.firstStep >= lo && s.lastStep <= hi && builder.fitsOneBucket(s.firstStep, s.lastStep)
+      plans.push({ chunk, lo, hi, whole })
+    }
   }
-  return builder.result()
-}
+  const lods = await chunks.lods(plans.filter((p) => !p.whole).map((p) => p.chunk.id))
 
-/** Decoded steps of the block being read; reused because charts decode many small blocks. */
-const scratch = new Float64Array(CHUNK_POINTS)
-/** Above this many cut blocks in a chunk, one read of the whole value blob beats a slice per block. */
-const SLICE_LIMIT = 2
-
-async function addChunk(
-  builder: M4Builder,
-  chunks: ChunkStore,
-  chunk: ChunkMeta,
-  lo: number,
-  hi: number,
-): Promise<void> {
-  const s = chunk.stats
-  const inside = s.firstStep >= lo && s.lastStep <= hi
-  if (inside && builder.fitsOneBucket(s.firstStep, s.lastStep)) {
-    const min = s.finiteCount > 0 ? s.min : NaN
-    const max = s.finiteCount > 0 ? s.max : NaN
-    builder.addBlock(s.firstStep, s.lastStep, s.first, min, max, s.last, s.count)
-    return
-  }
-  const lod = await chunks.lod(chunk.id)
-  const needsRaw = (first: number, last: number) =>
-    last >= lo && first <= hi && !(first >= lo && last <= hi && builder.fitsOneBucket(first, last))
-  // A chunk usually needs raw points for a block or two: read just their slices then, and the
-  // whole value blob only when many blocks need them (a zoomed-in chart).
-  let whole: { steps: Uint8Array | null; values: Float64Array } | undefined
-  if (lod) {
-    let cut = 0
-    for (let o = 0; o < lod.length; o += LOD_FIELDS)
-      if (needsRaw(lod[o + LOD.firstStep]!, lod[o + LOD.lastStep]!)) cut++
-    if (cut > SLICE_LIMIT) whole = await chunks.blobs(chunk.id)
-  }
-  const raw = async (start: number, firstStep: number, n: number, byteOffset: number) => {
-    let steps: Float64Array
-    let values: Float64Array
-    let offset = 0
-    if (whole) {
-      steps = decodeSteps(whole.steps, firstStep, n, byteOffset, scratch)
-      values = whole.values
-      offset = start
+  // Which points each cut chunk must give raw: its cut LOD blocks, or all of it without a LOD.
+  const reads: SliceRead[] = []
+  const readsOf = new Map<ChunkPlan, number[]>()
+  for (const plan of plans) {
+    if (plan.whole) continue
+    const lod = lods.get(plan.chunk.id)
+    const mine: number[] = []
+    const s = plan.chunk.stats
+    if (!lod) {
+      mine.push(
+        reads.push({ chunkId: plan.chunk.id, start: 0, n: s.count, firstStep: s.firstStep, byteOffset: 0 }) -
+          1,
+      )
     } else {
-      ;({ steps, values } = await chunks.slice(chunk.id, start, n, firstStep, byteOffset))
+      let start = 0
+      for (let o = 0; o < lod.length; o += LOD_FIELDS) {
+        const first = lod[o + LOD.firstStep]!
+        const last = lod[o + LOD.lastStep]!
+        const count = lod[o + LOD.count]!
+        if (needsRaw(builder, plan, first, last)) {
+          const byteOffset = lod[o + LOD.byteOffset]!
+          mine.push(reads.push({ chunkId: plan.chunk.id, start, n: count, firstStep: first, byteOffset }) - 1)
+        }
+        start += count
+      }
     }
-    for (let i = 0; i < n; i++) {
-      const step = steps[i]!
-      if (step >= lo && step <= hi) builder.addPoint(step, values[offset + i]!)
+    readsOf.set(plan, mine)
+  }
+  const raw = await chunks.slices(reads)
+
+  for (const plan of plans) {
+    const s = plan.chunk.stats
+    if (plan.whole) {
+      const min = s.finiteCount > 0 ? s.min : NaN
+      const max = s.finiteCount > 0 ? s.max : NaN
+      builder.addBlock(s.firstStep, s.lastStep, s.first, min, max, s.last, s.count)
+      continue
     }
-  }
-  if (!lod) {
-    await raw(0, s.firstStep, s.count, 0)
-    return
-  }
-  const blocks = lod.length / LOD_FIELDS
-  let start = 0
-  for (let b = 0; b < blocks; b++) {
-    const o = b * LOD_FIELDS
-    const first = lod[o + LOD.firstStep]!
-    const last = lod[o + LOD.lastStep]!
-    const count = lod[o + LOD.count]!
-    if (last >= lo && first <= hi) {
-      if (!needsRaw(first, last)) {
+    const lod = lods.get(plan.chunk.id)
+    const pending = readsOf.get(plan)!
+    let next = 0
+    const addRaw = () => {
+      const { steps, values } = raw[pending[next++]!]!
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i]!
+        if (step >= plan.lo && step <= plan.hi) builder.addPoint(step, values[i]!)
+      }
+    }
+    if (!lod) {
+      addRaw()
+      continue
+    }
+    for (let o = 0; o < lod.length; o += LOD_FIELDS) {
+      const first = lod[o + LOD.firstStep]!
+      const last = lod[o + LOD.lastStep]!
+      if (last < plan.lo || first > plan.hi) continue
+      if (needsRaw(builder, plan, first, last)) addRaw()
+      else {
+        const count = lod[o + LOD.count]!
         builder.addBlock(
           first,
           last,
@@ -96,10 +109,17 @@ async function addChunk(
           lod[o + LOD.last]!,
           count,
         )
-      } else {
-        await raw(start, first, count, lod[o + LOD.byteOffset]!)
       }
     }
-    start += count
   }
+  return builder.result()
+}
+
+/** A LOD block in range that is cut by the range or straddles a bucket edge. */
+function needsRaw(builder: M4Builder, plan: ChunkPlan, first: number, last: number): boolean {
+  return (
+    last >= plan.lo &&
+    first <= plan.hi &&
+    !(first >= plan.lo && last <= plan.hi && builder.fitsOneBucket(first, last))
+  )
 }

@@ -14,6 +14,19 @@ export interface SeriesTail {
   points: number
 }
 
+/** Points [start, start + n) of a chunk: the slice of one or a few LOD blocks. */
+export interface SliceRead {
+  chunkId: number
+  start: number
+  n: number
+  /** Step of the slice's first point, and the byte offset of its step delta (from the LOD). */
+  firstStep: number
+  byteOffset: number
+}
+
+/** Above this many slices of one chunk, one read of the whole value blob beats a read per slice. */
+const SLICE_LIMIT = 2
+
 /** A chunk's aggregate columns: enough to answer summaries and coarse charts without its blobs. */
 export interface ChunkMeta {
   id: number
@@ -201,6 +214,67 @@ export class ChunkStore {
       chunkId,
     )
     return row?.lod_blob ? decodeFloats(row.lod_blob) : null
+  }
+
+  /** The LOD records of several chunks (null for a chunk without them). */
+  async lods(chunkIds: readonly number[]): Promise<Map<number, Float64Array | null>> {
+    const out = new Map<number, Float64Array | null>()
+    if (chunkIds.length === 0) return out
+    if (this.db.dialect.arrayParameters) {
+      const rows = await this.db.all<{ id: number; lod_blob: Buffer | null }>(
+        'SELECT id, lod_blob FROM chunks WHERE id = ANY(CAST(? AS BIGINT[]))',
+        chunkIds,
+      )
+      for (const r of rows) out.set(r.id, r.lod_blob ? decodeFloats(r.lod_blob) : null)
+      return out
+    }
+    for (const id of chunkIds) out.set(id, await this.lod(id))
+    return out
+  }
+
+  /** The points of several slices, in the order asked. */
+  async slices(reads: readonly SliceRead[]): Promise<Points[]> {
+    if (reads.length === 0) return []
+    if (this.db.dialect.arrayParameters) {
+      const rows = await this.db.all<{ i: number; v: Buffer; steps_blob: Buffer | null }>(
+        `SELECT s.i AS i, substr(c.values_blob, CAST(s.o AS INT), CAST(s.n AS INT)) AS v, c.steps_blob AS steps_blob
+         FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS s(i, id, o, n)
+         JOIN chunks c ON c.id = s.id`,
+        reads.map((_, i) => i),
+        reads.map((r) => r.chunkId),
+        reads.map((r) => r.start * 8 + 1),
+        reads.map((r) => r.n * 8),
+      )
+      const out: Points[] = new Array<Points>(reads.length)
+      for (const row of rows) {
+        const r = reads[row.i]!
+        out[row.i] = {
+          steps: decodeSteps(row.steps_blob, r.firstStep, r.n, r.byteOffset),
+          values: decodeFloats(row.v),
+        }
+      }
+      return out
+    }
+    const out: Points[] = []
+    for (let i = 0; i < reads.length;) {
+      let j = i
+      while (j < reads.length && reads[j]!.chunkId === reads[i]!.chunkId) j++
+      if (j - i > SLICE_LIMIT) {
+        // Many blocks of one chunk (a zoomed-in chart): one read of the whole value blob.
+        const whole = await this.blobs(reads[i]!.chunkId)
+        for (const r of reads.slice(i, j)) {
+          out.push({
+            steps: decodeSteps(whole.steps, r.firstStep, r.n, r.byteOffset),
+            values: whole.values.subarray(r.start, r.start + r.n),
+          })
+        }
+      } else {
+        for (const r of reads.slice(i, j))
+          out.push(await this.slice(r.chunkId, r.start, r.n, r.firstStep, r.byteOffset))
+      }
+      i = j
+    }
+    return out
   }
 
   /** Points [start, start + n) of a chunk, reading only their slice of the value blob. */

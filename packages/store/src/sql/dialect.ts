@@ -28,6 +28,12 @@ export interface SqlDialect {
   /** Pragmas or session settings to run when a connection opens. */
   readonly connectionSetup: readonly string[]
   /**
+   * A JavaScript array binds as one SQL array parameter (`CAST(? AS BIGINT[])`, `unnest`), so a
+   * read of many rows by id is one statement, one round trip. Without it, such reads go row by
+   * row, which costs nothing on an embedded database.
+   */
+  readonly arrayParameters: boolean
+  /**
    * SQL for sorting by a top-level key of a JSON column, the key path bound as `@path` (see
    * `jsonPath`) and the store's non-finite tags as `@inf`, `@ninf`, `@nan`: `num` is the number
    * there (±Infinity included, NaN and non-numbers NULL), `text` the string there (else NULL).
@@ -59,6 +65,7 @@ export const sqliteDialect: SqlDialect = {
   jsonStoredAsText: true,
   // One connection per file and BEGIN IMMEDIATE already serialise writers.
   lockRunRow: '',
+  arrayParameters: false,
   connectionSetup: [
     'PRAGMA journal_mode = WAL',
     // NORMAL in WAL mode loses at most the last transactions on power loss, never integrity.
@@ -112,6 +119,7 @@ export const postgresDialect: SqlDialect = {
   tableSuffixForCompositeKey: '',
   jsonStoredAsText: false,
   lockRunRow: ' FOR UPDATE OF r',
+  arrayParameters: true,
   connectionSetup: [],
   jsonSortKey(column) {
     const at = `${column} -> CAST(@path AS text)`
