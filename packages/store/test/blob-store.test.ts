@@ -22,7 +22,7 @@ import {
   type BlobStore,
 } from '../src/blob/index.js'
 import { startBlobDownloadServer } from './helpers/blob-download-server.js'
-import { freeLoopbackPort } from './helpers/free-port.js'
+import { freePort as freeLoopbackPort } from '../../../scripts/postgres-cluster.mjs'
 import { startMoto, type MotoServer } from './helpers/moto.js'
 
 const SIGNING_SECRET = 'blob-url-signing-secret'

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { freeLoopbackPort } from './free-port.js'
+import { freePort as freeLoopbackPort } from '../../../../scripts/postgres-cluster.mjs'
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: a real S3 HTTP API, path-style. */
