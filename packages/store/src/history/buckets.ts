@@ -1,7 +1,10 @@
 import { M4Builder, type M4Buckets, type View } from '@stemma/core'
-import { LOD, LOD_FIELDS } from './codec.js'
-import type { ChunkMeta, ChunkStore, SliceRead } from './chunks.js'
+import { CHUNK_POINTS, decodeSteps, LOD, LOD_FIELDS } from './codec.js'
+import type { ChunkMeta, ChunkStore, RawSlice, SliceRead } from './chunks.js'
 import { partRanges } from './view-ranges.js'
+
+/** Decoded steps of the slice being read; reused because charts decode many small slices. */
+const scratch = new Float64Array(CHUNK_POINTS)
 
 /** What one chunk contributes: whole (its columns), or its LOD blocks with raw slices where cut. */
 interface ChunkPlan {
@@ -42,35 +45,35 @@ export async function viewBuckets(
   const lods = await chunks.lods(plans.filter((p) => !p.whole).map((p) => p.chunk.id))
 
   // Which points each cut chunk must give raw: its cut LOD blocks, or all of it without a LOD.
+  // They are listed in plan order, and read back in the same order below.
   const reads: SliceRead[] = []
-  const readsOf = new Map<ChunkPlan, number[]>()
   for (const plan of plans) {
     if (plan.whole) continue
     const lod = lods.get(plan.chunk.id)
-    const mine: number[] = []
     const s = plan.chunk.stats
     if (!lod) {
-      mine.push(
-        reads.push({ chunkId: plan.chunk.id, start: 0, n: s.count, firstStep: s.firstStep, byteOffset: 0 }) -
-          1,
-      )
-    } else {
-      let start = 0
-      for (let o = 0; o < lod.length; o += LOD_FIELDS) {
-        const first = lod[o + LOD.firstStep]!
-        const last = lod[o + LOD.lastStep]!
-        const count = lod[o + LOD.count]!
-        if (needsRaw(builder, plan, first, last)) {
-          const byteOffset = lod[o + LOD.byteOffset]!
-          mine.push(reads.push({ chunkId: plan.chunk.id, start, n: count, firstStep: first, byteOffset }) - 1)
-        }
-        start += count
-      }
+      reads.push({ chunkId: plan.chunk.id, start: 0, n: s.count, firstStep: s.firstStep, byteOffset: 0 })
+      continue
     }
-    readsOf.set(plan, mine)
+    let start = 0
+    for (let o = 0; o < lod.length; o += LOD_FIELDS) {
+      const count = lod[o + LOD.count]!
+      if (needsRaw(builder, plan, lod[o + LOD.firstStep]!, lod[o + LOD.lastStep]!)) {
+        const firstStep = lod[o + LOD.firstStep]!
+        reads.push({
+          chunkId: plan.chunk.id,
+          start,
+          n: count,
+          firstStep,
+          byteOffset: lod[o + LOD.byteOffset]!,
+        })
+      }
+      start += count
+    }
   }
   const raw = await chunks.slices(reads)
 
+  let next = 0
   for (const plan of plans) {
     const s = plan.chunk.stats
     if (plan.whole) {
@@ -80,24 +83,15 @@ export async function viewBuckets(
       continue
     }
     const lod = lods.get(plan.chunk.id)
-    const pending = readsOf.get(plan)!
-    let next = 0
-    const addRaw = () => {
-      const { steps, values } = raw[pending[next++]!]!
-      for (let i = 0; i < steps.length; i++) {
-        const step = steps[i]!
-        if (step >= plan.lo && step <= plan.hi) builder.addPoint(step, values[i]!)
-      }
-    }
     if (!lod) {
-      addRaw()
+      addRaw(builder, plan, reads[next]!, raw[next++]!)
       continue
     }
     for (let o = 0; o < lod.length; o += LOD_FIELDS) {
       const first = lod[o + LOD.firstStep]!
       const last = lod[o + LOD.lastStep]!
       if (last < plan.lo || first > plan.hi) continue
-      if (needsRaw(builder, plan, first, last)) addRaw()
+      if (needsRaw(builder, plan, first, last)) addRaw(builder, plan, reads[next]!, raw[next++]!)
       else {
         const count = lod[o + LOD.count]!
         builder.addBlock(
@@ -113,6 +107,16 @@ export async function viewBuckets(
     }
   }
   return builder.result()
+}
+
+/** Feeds a slice's points within the plan's range, decoding its steps into the shared buffer. */
+function addRaw(builder: M4Builder, plan: ChunkPlan, read: SliceRead, slice: RawSlice): void {
+  const steps = decodeSteps(slice.steps, read.firstStep, read.n, read.byteOffset, scratch)
+  const values = slice.values
+  for (let i = 0; i < read.n; i++) {
+    const step = steps[i]!
+    if (step >= plan.lo && step <= plan.hi) builder.addPoint(step, values[i]!)
+  }
 }
 
 /** A LOD block in range that is cut by the range or straddles a bucket edge. */

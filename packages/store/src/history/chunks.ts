@@ -24,6 +24,16 @@ export interface SliceRead {
   byteOffset: number
 }
 
+/**
+ * The raw bytes of a slice: its values, and the chunk's step blob to decode its steps from (with
+ * the read's `firstStep` and `byteOffset`) into a buffer the reader reuses, since charts read
+ * thousands of small slices.
+ */
+export interface RawSlice {
+  steps: Uint8Array | null
+  values: Float64Array
+}
+
 /** Above this many slices of one chunk, one read of the whole value blob beats a read per slice. */
 const SLICE_LIMIT = 2
 
@@ -232,8 +242,8 @@ export class ChunkStore {
     return out
   }
 
-  /** The points of several slices, in the order asked. */
-  async slices(reads: readonly SliceRead[]): Promise<Points[]> {
+  /** The raw bytes of several slices, in the order asked. */
+  async slices(reads: readonly SliceRead[]): Promise<RawSlice[]> {
     if (reads.length === 0) return []
     if (this.db.dialect.arrayParameters) {
       const rows = await this.db.all<{ i: number; v: Buffer; steps_blob: Buffer | null }>(
@@ -245,17 +255,11 @@ export class ChunkStore {
         reads.map((r) => r.start * 8 + 1),
         reads.map((r) => r.n * 8),
       )
-      const out: Points[] = new Array<Points>(reads.length)
-      for (const row of rows) {
-        const r = reads[row.i]!
-        out[row.i] = {
-          steps: decodeSteps(row.steps_blob, r.firstStep, r.n, r.byteOffset),
-          values: decodeFloats(row.v),
-        }
-      }
+      const out = new Array<RawSlice>(reads.length)
+      for (const row of rows) out[row.i] = { steps: row.steps_blob, values: decodeFloats(row.v) }
       return out
     }
-    const out: Points[] = []
+    const out: RawSlice[] = []
     for (let i = 0; i < reads.length;) {
       let j = i
       while (j < reads.length && reads[j]!.chunkId === reads[i]!.chunkId) j++
@@ -263,14 +267,10 @@ export class ChunkStore {
         // Many blocks of one chunk (a zoomed-in chart): one read of the whole value blob.
         const whole = await this.blobs(reads[i]!.chunkId)
         for (const r of reads.slice(i, j)) {
-          out.push({
-            steps: decodeSteps(whole.steps, r.firstStep, r.n, r.byteOffset),
-            values: whole.values.subarray(r.start, r.start + r.n),
-          })
+          out.push({ steps: whole.steps, values: whole.values.subarray(r.start, r.start + r.n) })
         }
       } else {
-        for (const r of reads.slice(i, j))
-          out.push(await this.slice(r.chunkId, r.start, r.n, r.firstStep, r.byteOffset))
+        for (const r of reads.slice(i, j)) out.push(await this.rawSlice(r.chunkId, r.start, r.n))
       }
       i = j
     }
@@ -285,6 +285,11 @@ export class ChunkStore {
     firstStep: number,
     byteOffset: number,
   ): Promise<Points> {
+    const raw = await this.rawSlice(chunkId, start, n)
+    return { steps: decodeSteps(raw.steps, firstStep, n, byteOffset), values: raw.values }
+  }
+
+  private async rawSlice(chunkId: number, start: number, n: number): Promise<RawSlice> {
     const row = await this.db.get<{ v: Buffer; steps_blob: Buffer | null }>(
       'SELECT substr(values_blob, ?, ?) AS v, steps_blob FROM chunks WHERE id = ?',
       start * 8 + 1,
@@ -292,7 +297,7 @@ export class ChunkStore {
       chunkId,
     )
     if (!row) throw new Error(`chunk ${chunkId} vanished`)
-    return { steps: decodeSteps(row.steps_blob, firstStep, n, byteOffset), values: decodeFloats(row.v) }
+    return { steps: row.steps_blob, values: decodeFloats(row.v) }
   }
 
   /** Raw step and value blobs, values as float64. */

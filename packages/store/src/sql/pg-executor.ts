@@ -155,7 +155,10 @@ export interface PgDatabaseOptions {
 /** PostgreSQL through a `pg` pool. Transactions take a pooled connection for their length. */
 export class PgDatabase extends PgExecutorBase implements Database {
   readonly pool: pg.Pool
-  private listener: pg.Client | undefined
+  private listener: Promise<pg.Client> | undefined
+  /** The connected listener, so a late error from a replaced one changes nothing. */
+  private listenerConnection: pg.Client | undefined
+  private closed = false
   private readonly handlers = new Map<string, Set<NotificationHandler>>()
 
   constructor(options: PgDatabaseOptions) {
@@ -209,9 +212,14 @@ export class PgDatabase extends PgExecutorBase implements Database {
     checkChannel(channel)
     let set = this.handlers.get(channel)
     if (!set) {
-      this.handlers.set(channel, (set = new Set()))
-      const client = await this.listenerClient()
-      await client.query(`LISTEN ${channel}`)
+      set = new Set()
+      try {
+        const client = await this.listenerClient()
+        await client.query(`LISTEN ${channel}`)
+      } catch (err) {
+        throw translate(err)
+      }
+      this.handlers.set(channel, set)
     }
     set.add(handler)
     return async () => void set.delete(handler)
@@ -226,9 +234,10 @@ export class PgDatabase extends PgExecutorBase implements Database {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     const listener = this.listener
     this.listener = undefined
-    await listener?.end().catch(() => {})
+    await listener?.then((client) => client.end()).catch(() => {})
     await this.pool.end()
   }
 
@@ -236,28 +245,37 @@ export class PgDatabase extends PgExecutorBase implements Database {
    * One dedicated connection receives every channel's notifications. When it drops (a database
    * restart), it reconnects and listens again, so notifications resume without a server restart.
    */
-  private async listenerClient(): Promise<pg.Client> {
-    if (this.listener) return this.listener
+  private listenerClient(): Promise<pg.Client> {
+    this.listener ??= this.connectListener().catch((err: unknown) => {
+      this.listener = undefined
+      throw err
+    })
+    return this.listener
+  }
+
+  private async connectListener(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: this.connectionString, types: TYPES })
     client.on('notification', (msg) => {
       for (const h of this.handlers.get(msg.channel) ?? []) h(msg.payload ?? '')
     })
     client.on('error', () => {
-      if (this.listener !== client) return
+      void client.end().catch(() => {})
+      if (this.listenerConnection !== client) return
+      this.listenerConnection = undefined
       this.listener = undefined
       setTimeout(() => void this.relisten(), 1000).unref()
     })
-    try {
-      await client.connect()
-    } catch (err) {
-      throw translate(err)
+    await client.connect()
+    if (this.closed) {
+      await client.end().catch(() => {})
+      throw new Error('the database was closed')
     }
-    this.listener = client
+    this.listenerConnection = client
     return client
   }
 
   private async relisten(): Promise<void> {
-    if (this.handlers.size === 0) return
+    if (this.closed || this.handlers.size === 0) return
     try {
       const client = await this.listenerClient()
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`)
