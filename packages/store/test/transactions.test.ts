@@ -79,6 +79,21 @@ for (const dialect of DIALECTS) {
 
     if (!dialect.replicas) return
 
+    it('fails a transaction whose connection the database closes midway, and keeps working', async () => {
+      const db = store.database
+      await expect(
+        db.tx(async (tx) => {
+          const { pid } = (await tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!
+          await tx.run('UPDATE runs SET notes = ?', 'half done')
+          // As a restart or an operator would: the connection goes while the transaction waits.
+          await db.get('SELECT pg_terminate_backend(?) AS done', pid)
+          await new Promise((r) => setTimeout(r, 200))
+          await tx.get('SELECT 1 AS one')
+        }),
+      ).rejects.toMatchObject({ code: 'UNAVAILABLE' })
+      expect((await store.runs.get(ref('a')))!.notes).toBe('')
+    })
+
     it('commits a batch sent twice at once by two server processes exactly once', async () => {
       const other = await second!()
       const batch = batchOf('w', 2, rows(100, 200))

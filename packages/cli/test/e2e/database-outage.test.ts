@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { freePort, startPostgresCluster, type PostgresCluster } from '../../../../scripts/postgres-cluster.mjs'
+import {
+  freePort,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../../../../scripts/postgres-cluster.mjs'
+import { subscribe } from '../../../server/test/sse-client.js'
 import { startTrainingScript } from '../helpers/script.js'
-import { runCli, startServer, tempDir, type TestServer } from '../helpers/server.js'
+import { API_KEY, runCli, startServer, tempDir, type TestServer } from '../helpers/server.js'
 
 // A PostgreSQL cluster of this file's own, since the test stops it.
 let cluster: PostgresCluster
@@ -36,6 +41,9 @@ it('loses nothing when PostgreSQL goes away for seconds during a run', async () 
     { baseUrl: server.baseUrl },
   )
   await script.waitFor('halfway')
+  // A live-event subscriber from before the outage: its LISTEN connection dies with the database.
+  const events = await subscribe(`${server.baseUrl}/api/v1/runs/admin/outage/outage1/events`, API_KEY)
+  await events.next((e) => e.type === 'state')
   cluster.stop()
   const during = await server.request('/readyz', { key: null })
   expect(during.status).toBe(503)
@@ -55,6 +63,21 @@ it('loses nothing when PostgreSQL goes away for seconds during a run', async () 
   expect(history.columns.x).toEqual(all)
   expect((await server.json<{ state: string }>('/api/v1/runs/admin/outage/outage1')).state).toBe('finished')
   expect((await server.request('/readyz', { key: null })).status).toBe(200)
+
+  // The server listens again by itself: a resume published now reaches the old subscriber.
+  const deadline = Date.now() + 15_000
+  let resumed: unknown
+  while (resumed === undefined && Date.now() < deadline) {
+    await server.json('/api/v1/runs', {
+      method: 'POST',
+      body: JSON.stringify({ project: 'outage', id: 'outage1', resume: 'must' }),
+    })
+    resumed = await events
+      .next((e) => e.type === 'state' && e.state === 'running', 1000)
+      .catch(() => undefined)
+  }
+  events.close()
+  expect(resumed).toMatchObject({ runId: 'outage1', state: 'running' })
   expect(server.output()).not.toContain(PASSWORD)
   expect(script.output()).not.toContain(PASSWORD)
 }, 90_000)

@@ -190,6 +190,11 @@ export class PgDatabase extends PgExecutorBase implements Database {
     }
     const handle = new PgTransaction(this.statements, client, 0)
     let broken = false
+    // A checked-out connection has no listener of the pool's: without this, the database closing
+    // it between two statements (a restart) would be an uncaught error that ends the process.
+    // The statement in flight fails on its own; the connection is then discarded, not reused.
+    const onError = () => (broken = true)
+    client.on('error', onError)
     try {
       await handle.exec('BEGIN')
       const result = await fn(handle)
@@ -204,6 +209,7 @@ export class PgDatabase extends PgExecutorBase implements Database {
       throw err
     } finally {
       handle.ended = true
+      client.off('error', onError)
       client.release(broken)
     }
   }
