@@ -37,7 +37,15 @@ export function parseRunId(value: unknown): RunId {
   return value as RunId
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+/** The entity and project name rule, as a regular-expression source for schemas. */
+export const NAME_PATTERN_SOURCE = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'
+const NAME_PATTERN = new RegExp(NAME_PATTERN_SOURCE)
+
+/**
+ * The run id rule of `parseRunId` as one regular-expression source, for schemas (OpenAPI, JSON
+ * Schema): no surrounding whitespace, none of `: ; , # ? / ' \` or control characters.
+ */
+export const RUN_ID_PATTERN_SOURCE = String.raw`^(?!\s)[^:;,#?/'\\\u0000-\u001f]+(?<!\s)$`
 
 /** Entity and project names appear in URLs, so they keep to a URL-safe alphabet. */
 export function parseEntityOrProject(kind: 'entity' | 'project', value: unknown): string {

@@ -1,16 +1,49 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
-import { ERROR_STATUS, StemmaError, isStemmaError, type ErrorBody, type ErrorCode } from '@stemma/core'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import {
+  ERROR_STATUS,
+  StemmaError,
+  isStemmaError,
+  parseEntityOrProject,
+  parseRunId,
+  type ErrorBody,
+  type ErrorCode,
+} from '@stemma/core'
+import { EXCLUSIVE_INIT_FIELDS } from './routes/schemas.js'
 
 /**
  * The one place where errors become responses. Services and routes only throw; everything a
  * client sees is `{ error: { code, message, details } }` with the status of `ERROR_STATUS`.
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, methodsAt: (path: string) => string[]): void {
   app.setNotFoundHandler((request) => {
-    throw new StemmaError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`)
+    const path = request.url.split('?')[0]!
+    const allowed = methodsAt(path)
+    if (allowed.length > 0) {
+      throw new StemmaError(
+        'METHOD_NOT_ALLOWED',
+        `${path} answers ${allowed.join(', ')}, not ${request.method}.`,
+        {
+          allow: allowed,
+        },
+      )
+    }
+    throw new StemmaError('NOT_FOUND', `No route ${request.method} ${path}.`)
   })
   app.setErrorHandler((err, request, reply) => {
-    const known = toStemmaError(err)
+    // A body-bearing method (QUERY, PUT) on a path that has no route for it can fail body parsing
+    // before the not-found handler runs: it is still the wrong method, not a bad body.
+    const path = request.url.split('?')[0]!
+    const allowed = request.is404 ? methodsAt(path) : []
+    const known =
+      allowed.length > 0
+        ? new StemmaError(
+            'METHOD_NOT_ALLOWED',
+            `${path} answers ${allowed.join(', ')}, not ${request.method}.`,
+            {
+              allow: allowed,
+            },
+          )
+        : toStemmaError(err, request)
     if (known === null) {
       // Unknown errors are bugs: log them in full, tell the client nothing about internals.
       request.log.error({ err }, 'unhandled error')
@@ -19,6 +52,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     // A database or object store that went away: clients (the SDK's uploader among them) wait
     // this long and retry, keeping their data.
     if (known.code === 'UNAVAILABLE') reply.header('retry-after', String(retryAfterS(known)))
+    if (known.code === 'METHOD_NOT_ALLOWED')
+      reply.header('allow', (known.details!.allow as string[]).join(', '))
     return reply.status(ERROR_STATUS[known.code]).send(errorBody(known))
   })
 }
@@ -49,11 +84,52 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'Request body is larger than 16 MiB (measured after decompression).',
 }
 
+/** Fields whose schema pattern is one of core's naming rules; core words the refusal best. */
+const NAMED_RULES: Record<string, (value: unknown) => unknown> = {
+  runId: parseRunId,
+  id: parseRunId,
+  entity: (v) => parseEntityOrProject('entity', v),
+  project: (v) => parseEntityOrProject('project', v),
+}
+
+/** The error core's own parser gives for a value that failed a naming pattern, if it is one. */
+function namingError(
+  e: FastifyError & { validationContext?: string },
+  request: FastifyRequest,
+): StemmaError | null {
+  const first = e.validation?.[0]
+  if (first?.keyword !== 'pattern') return null
+  const field = first.instancePath.slice(1)
+  const source =
+    e.validationContext === 'params' ? request.params : e.validationContext === 'body' ? request.body : null
+  const rule = NAMED_RULES[field]
+  if (!rule || source === null || typeof source !== 'object') return null
+  try {
+    rule((source as Record<string, unknown>)[field])
+  } catch (parsed) {
+    if (isStemmaError(parsed)) return parsed
+  }
+  return null
+}
+
+/** A body naming two fields that exclude each other (see `EXCLUSIVE_INIT_FIELDS`), in words. */
+function exclusionError(e: FastifyError & { validationContext?: string }): StemmaError | null {
+  const first = e.validation?.[0]
+  const index = /^#\/allOf\/(\d+)\/not$/.exec(first?.schemaPath ?? '')?.[1]
+  const pair = index === undefined ? undefined : EXCLUSIVE_INIT_FIELDS[Number(index)]
+  if (first?.keyword !== 'not' || e.validationContext !== 'body' || !pair) return null
+  return new StemmaError('VALIDATION_FAILED', `${pair[0]} and ${pair[1]} cannot be combined; pick one.`)
+}
+
 /** Maps what Fastify and Node throw on bad input to our codes; null for anything unexpected. */
-function toStemmaError(err: unknown): StemmaError | null {
+function toStemmaError(err: unknown, request: FastifyRequest): StemmaError | null {
   if (isStemmaError(err)) return err
   const e = err as Partial<FastifyError> & { validationContext?: string }
   if (e.validation) {
+    const named = namingError(e as FastifyError, request)
+    if (named) return named
+    const excluded = exclusionError(e as FastifyError)
+    if (excluded) return excluded
     const where = e.validationContext ?? 'request'
     const issues = e.validation.map((v) => ({
       path: `${where}${v.instancePath}`,

@@ -47,7 +47,9 @@ export function createServer(deps: ServerDeps): FastifyInstance {
   }
   app.addHook('onClose', async () => ctx.events.close())
 
-  installErrorHandler(app)
+  // One registry for every route: it feeds validation, the OpenAPI document and the 405 answers.
+  const routes = new RouteRegistry()
+  installErrorHandler(app, (path) => routes.methodsAt(path))
   installAuthGuard(app, deps.store.auth)
   installGzip(app)
   installJsonParser(app)
@@ -57,7 +59,6 @@ export function createServer(deps: ServerDeps): FastifyInstance {
   // Routes live in a plugin, so they are added at `ready()`: after the guard, and after any
   // `onRoute` hook a caller (a test enumerating routes) adds right after createServer().
   app.register(async (api) => {
-    const routes = new RouteRegistry()
     openApiRoute(api, routes)
     healthRoutes(api, deps.store, deps.blobs, routes)
     runRoutes(api, ctx, routes)

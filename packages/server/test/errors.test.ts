@@ -37,9 +37,23 @@ it('answers an unexpected failure with a bare 500 that leaks nothing', async () 
 })
 
 it('answers unknown routes with NOT_FOUND in the same envelope', async () => {
-  const res = await t.call('DELETE', '/api/v1/viewer')
+  const res = await t.call('GET', '/api/v1/nothing/here')
   expect(res.statusCode).toBe(404)
   expect(json(res)).toMatchObject({ error: { code: 'NOT_FOUND' } })
+})
+
+it('answers a wrong method with 405 and the methods the path takes', async () => {
+  for (const [method, url, allow] of [
+    ['DELETE', '/api/v1/viewer', 'GET, HEAD'],
+    ['PUT', '/api/v1/runs/admin/p/abc', 'GET, HEAD, PATCH, DELETE'],
+    ['GET', '/api/v1/runs/admin/p/abc/stop', 'POST'],
+    ['POST', '/healthz', 'GET, HEAD'],
+  ] as const) {
+    const res = await t.call(method, url)
+    expect(res.statusCode, `${method} ${url}`).toBe(405)
+    expect(res.headers.allow).toBe(allow)
+    expect(json(res)).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } })
+  }
 })
 
 it('accepts gzip-encoded batches over a real socket', async () => {
@@ -63,4 +77,18 @@ it('accepts gzip-encoded batches over a real socket', async () => {
     steps: number[]
   }
   expect(history.steps).toEqual([0, 1])
+})
+
+it('refuses init fields that exclude each other, naming them', async () => {
+  for (const [body, words] of [
+    [{ forkFrom: 'a?_step=1', resumeFrom: 'a?_step=1' }, 'forkFrom and resumeFrom'],
+    [{ forkFrom: 'a?_step=1', resume: 'allow' }, 'forkFrom and resume'],
+    [{ resumeFrom: 'a?_step=1', resume: 'must' }, 'resumeFrom and resume'],
+  ] as const) {
+    const res = await t.call('POST', '/api/v1/runs', { project: 'p', ...body })
+    expect(res.statusCode).toBe(422)
+    expect(json(res)).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', message: `${words} cannot be combined; pick one.` },
+    })
+  }
 })

@@ -34,9 +34,13 @@ export type Handler<G extends RouteGenericInterface> = RouteHandlerMethod<
 
 export class RouteRegistry {
   readonly specs: RouteSpec[] = []
+  private readonly matchers: { pattern: RegExp; method: string }[] = []
 
   add<G extends RouteGenericInterface>(app: FastifyInstance, spec: RouteSpec, handler: Handler<G>): void {
     this.specs.push(spec)
+    // `:param` matches one path segment, as in Fastify's router.
+    const source = spec.url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : escapeRegExp(part)))
+    this.matchers.push({ pattern: new RegExp(`^${source.join('/')}$`), method: spec.method })
     app.route<G>({
       method: spec.method,
       url: spec.url,
@@ -49,4 +53,19 @@ export class RouteRegistry {
       handler,
     })
   }
+
+  /** The methods some route answers at `path` (a URL path without its query), HEAD with GET. */
+  methodsAt(path: string): string[] {
+    const methods = new Set<string>()
+    for (const m of this.matchers) {
+      if (!m.pattern.test(path)) continue
+      methods.add(m.method)
+      if (m.method === 'GET') methods.add('HEAD')
+    }
+    return [...methods]
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

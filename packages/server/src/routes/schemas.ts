@@ -1,4 +1,12 @@
-import { SUMMARY_AGGREGATIONS } from '@stemma/core'
+import {
+  MAX_RUN_ID_LENGTH,
+  NAME_PATTERN_SOURCE,
+  RUN_ID_PATTERN_SOURCE,
+  SUMMARY_AGGREGATIONS,
+} from '@stemma/core'
+import { MAX_BUCKET_COUNT, MAX_HISTORY_LIMIT, MAX_LOG_LIMIT } from '../services/reads.js'
+import { MAX_LIST_LIMIT } from '../services/runs.js'
+import { integerPattern } from './integer-pattern.js'
 import type { JsonSchema } from './registry.js'
 
 /*
@@ -12,21 +20,35 @@ const str = (maxLength: number, minLength = 0): JsonSchema => ({ type: 'string',
 const object: JsonSchema = { type: 'object' }
 const nonNegativeInt: JsonSchema = { type: 'integer', minimum: 0 }
 const digits: JsonSchema = { type: 'string', pattern: '^[0-9]{1,15}$' }
+/**
+ * The longest text a query parameter may carry: the whole request line must fit Node's 16 KiB
+ * header limit (a longer one gets 431 before any route sees it).
+ */
+const QUERY_TEXT_MAX = 8000
+/** A count from 1 to `max`, as query text. */
+const count = (max: number): JsonSchema => ({ type: 'string', pattern: integerPattern(1, max) })
+
+/** Entity and project names, as core's `parseEntityOrProject` accepts them. */
+const name: JsonSchema = { ...str(128, 1), pattern: NAME_PATTERN_SOURCE }
+/** Run ids, as core's `parseRunId` accepts them. */
+const runId: JsonSchema = { ...str(MAX_RUN_ID_LENGTH, 1), pattern: RUN_ID_PATTERN_SOURCE }
 
 export const projectParams: JsonSchema = {
   type: 'object',
   required: ['entity', 'project'],
-  properties: { entity: str(128, 1), project: str(128, 1) },
+  properties: { entity: name, project: name },
 }
 
 export const runParams: JsonSchema = {
   type: 'object',
   required: ['entity', 'project', 'runId'],
-  properties: { entity: str(128, 1), project: str(128, 1), runId: str(128, 1) },
+  properties: { entity: name, project: name, runId },
 }
 
 const archive: JsonSchema = {
-  ...digits,
+  // As many digits as the server reads as an index (services/targets.ts).
+  type: 'string',
+  pattern: '^[0-9]{1,9}$',
   description: 'Read an archived (pre-rewind) state: its index in /archives.',
 }
 
@@ -39,20 +61,20 @@ export const archiveQuery: JsonSchema = {
 export const limitQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { archive, limit: digits },
+  properties: { archive, limit: count(MAX_LOG_LIMIT) },
 }
 
 export const listQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    filter: { ...str(100_000), description: 'JSON run filter, MongoDB-style: {"state":"finished"}.' },
+    filter: { ...str(QUERY_TEXT_MAX), description: 'JSON run filter, MongoDB-style: {"state":"finished"}.' },
     order: {
       type: 'string',
       pattern: '^-?[A-Za-z_][A-Za-z0-9_./-]{0,255}$',
       description: '`-createdAt`, `summary.loss`.',
     },
-    limit: digits,
+    limit: count(MAX_LIST_LIMIT),
     cursor: str(512, 1),
   },
 }
@@ -61,10 +83,10 @@ export const historyQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    keys: { ...str(100_000), description: 'Comma-separated metric keys; all keys when absent.' },
+    keys: { ...str(QUERY_TEXT_MAX), description: 'Comma-separated metric keys; all keys when absent.' },
     minStep: digits,
     maxStep: digits,
-    limit: digits,
+    limit: count(MAX_HISTORY_LIMIT),
     archive,
   },
 }
@@ -73,7 +95,13 @@ export const bucketsQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['key'],
-  properties: { key: str(4096, 1), minStep: digits, maxStep: digits, buckets: digits, archive },
+  properties: {
+    key: str(4096, 1),
+    minStep: digits,
+    maxStep: digits,
+    buckets: count(MAX_BUCKET_COUNT),
+    archive,
+  },
 }
 
 const metricDefinition: JsonSchema = {
@@ -90,14 +118,21 @@ const metricDefinition: JsonSchema = {
   },
 }
 
+/** Init fields that exclude each other, in the order of `initBody.allOf`. */
+export const EXCLUSIVE_INIT_FIELDS = [
+  ['forkFrom', 'resumeFrom'],
+  ['forkFrom', 'resume'],
+  ['resumeFrom', 'resume'],
+] as const
+
 export const initBody: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['project'],
   properties: {
-    entity: str(128, 1),
-    project: str(128, 1),
-    id: str(128, 1),
+    entity: name,
+    project: name,
+    id: runId,
     name: str(1024, 1),
     notes: str(100_000),
     tags: { type: 'array', maxItems: 1000, items: str(1024, 1) },
@@ -110,6 +145,8 @@ export const initBody: JsonSchema = {
     resumeFrom: str(512, 1),
     heartbeatTimeoutS: { type: 'number', minimum: 10, maximum: 86_400 },
   },
+  // A fork, a rewind and a resume are different inits: at most one of these per request.
+  allOf: EXCLUSIVE_INIT_FIELDS.map((pair) => ({ not: { required: [...pair] } })),
 }
 
 export const patchBody: JsonSchema = {
