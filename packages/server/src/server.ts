@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto'
+import { createServer as createHttpServer } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { toWireJson } from '@stemma/core'
 import { installAuthGuard } from './auth/guard.js'
@@ -19,6 +20,9 @@ import { RouteRegistry } from './routes/registry.js'
 import { runRoutes } from './routes/runs.js'
 import type { ServiceContext } from './services/context.js'
 
+/** Request line plus headers; Node's default is 16 KiB. */
+const MAX_HEADER_BYTES = 64 * 1024
+
 // Run ids are guessable only if the generator is; the CSPRNG default keeps them unpredictable.
 const cryptoRandom = (): number => randomInt(0, 2 ** 32) / 2 ** 32
 
@@ -28,6 +32,8 @@ const cryptoRandom = (): number => randomInt(0, 2 ** 32) / 2 ** 32
  */
 export function createServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
+    // Room for the longest query the OpenAPI document allows (see QUERY_TEXT_MAX), percent-encoded.
+    serverFactory: (handler) => createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Run ids may be 128 characters, more once percent-encoded; Fastify's default cap is 100.

@@ -21,10 +21,11 @@ const object: JsonSchema = { type: 'object' }
 const nonNegativeInt: JsonSchema = { type: 'integer', minimum: 0 }
 const digits: JsonSchema = { type: 'string', pattern: '^[0-9]{1,15}$' }
 /**
- * The longest text a query parameter may carry: the whole request line must fit Node's 16 KiB
- * header limit (a longer one gets 431 before any route sees it).
+ * The longest text a query parameter may carry: percent-encoded (up to 12 bytes a character), a
+ * request line with it must fit the server's header limit (`MAX_HEADER_BYTES`), or Node answers
+ * 431 before any route sees it.
  */
-const QUERY_TEXT_MAX = 8000
+const QUERY_TEXT_MAX = 4096
 /** A count from 1 to `max`, as query text. */
 const count = (max: number): JsonSchema => ({ type: 'string', pattern: integerPattern(1, max) })
 
