@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto'
-import { createServer as createHttpServer } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { toWireJson } from '@stemma/core'
 import { installAuthGuard } from './auth/guard.js'
@@ -33,7 +32,8 @@ const cryptoRandom = (): number => randomInt(0, 2 ** 32) / 2 ** 32
 export function createServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     // Room for the longest query the OpenAPI document allows (see QUERY_TEXT_MAX), percent-encoded.
-    serverFactory: (handler) => createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
+    // (Through `http`, so Fastify still sets its keep-alive and request timeouts on the server.)
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Run ids may be 128 characters, more once percent-encoded; Fastify's default cap is 100.
