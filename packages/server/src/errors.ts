@@ -16,34 +16,15 @@ import { EXCLUSIVE_INIT_FIELDS } from './routes/schemas.js'
  */
 export function installErrorHandler(app: FastifyInstance, methodsAt: (path: string) => string[]): void {
   app.setNotFoundHandler((request) => {
-    const path = request.url.split('?')[0]!
-    const allowed = methodsAt(path)
-    if (allowed.length > 0) {
-      throw new StemmaError(
-        'METHOD_NOT_ALLOWED',
-        `${path} answers ${allowed.join(', ')}, not ${request.method}.`,
-        {
-          allow: allowed,
-        },
-      )
-    }
-    throw new StemmaError('NOT_FOUND', `No route ${request.method} ${path}.`)
+    const path = pathOf(request)
+    throw (
+      wrongMethod(request, methodsAt) ?? new StemmaError('NOT_FOUND', `No route ${request.method} ${path}.`)
+    )
   })
   app.setErrorHandler((err, request, reply) => {
     // A body-bearing method (QUERY, PUT) on a path that has no route for it can fail body parsing
     // before the not-found handler runs: it is still the wrong method, not a bad body.
-    const path = request.url.split('?')[0]!
-    const allowed = request.is404 ? methodsAt(path) : []
-    const known =
-      allowed.length > 0
-        ? new StemmaError(
-            'METHOD_NOT_ALLOWED',
-            `${path} answers ${allowed.join(', ')}, not ${request.method}.`,
-            {
-              allow: allowed,
-            },
-          )
-        : toStemmaError(err, request)
+    const known = (request.is404 ? wrongMethod(request, methodsAt) : null) ?? toStemmaError(err, request)
     if (known === null) {
       // Unknown errors are bugs: log them in full, tell the client nothing about internals.
       request.log.error({ err }, 'unhandled error')
@@ -56,6 +37,22 @@ export function installErrorHandler(app: FastifyInstance, methodsAt: (path: stri
       reply.header('allow', (known.details!.allow as string[]).join(', '))
     return reply.status(ERROR_STATUS[known.code]).send(errorBody(known))
   })
+}
+
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0]!
+
+/** METHOD_NOT_ALLOWED when another method of this path has a route, else null. */
+function wrongMethod(request: FastifyRequest, methodsAt: (path: string) => string[]): StemmaError | null {
+  const path = pathOf(request)
+  const allow = methodsAt(path)
+  if (allow.length === 0) return null
+  return new StemmaError(
+    'METHOD_NOT_ALLOWED',
+    `${path} answers ${allow.join(', ')}, not ${request.method}.`,
+    {
+      allow,
+    },
+  )
 }
 
 function retryAfterS(err: StemmaError): number {

@@ -39,14 +39,20 @@ export function eventRoutes(app: FastifyInstance, ctx: ServiceContext, routes: R
     },
     async (request, reply) => {
       const target = parseRunTarget(request.params)
-      const run = await loadRun(ctx, viewerOf(request), target)
       const res = reply.raw
-      // Subscribe before the first write, so nothing published in between is missed.
+      // Subscribe before reading the run, so nothing published after that read is missed.
       const pending: RunEvent[] = []
       let started = false
       const unsubscribe = await ctx.events.subscribe(target.ref, (event) =>
         started ? write(res, event) : pending.push(event),
       )
+      let run: Awaited<ReturnType<typeof loadRun>>
+      try {
+        run = await loadRun(ctx, viewerOf(request), target)
+      } catch (err) {
+        unsubscribe()
+        throw err
+      }
       reply.hijack()
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',

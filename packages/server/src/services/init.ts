@@ -9,6 +9,7 @@ import {
 } from '@stemma/core'
 import type { ApiKeyOwner, CreateRunInput, RunRecord, RunRef, Store } from '@stemma/store'
 import { assertEntityAccess } from '../auth/access.js'
+import { runEventOfDto } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
 import { toRunDto } from './dto.js'
 import { describeRef, runNotFound } from './targets.js'
@@ -32,17 +33,7 @@ export async function initRun(
     return initIn({ ...ctx, store }, viewer, req)
   })
   // After the commit: subscribers of a resumed or rewound run see it running (and its new history).
-  const { run } = response
-  ctx.events.publish({
-    type: 'state',
-    entity: run.entity,
-    project: run.project,
-    runId: run.id,
-    state: run.state,
-    lastStep: run.lastStep,
-    stopRequested: run.stopRequested,
-    at: ctx.now(),
-  })
+  ctx.events.publish(runEventOfDto('state', response.run, ctx.now()))
   return response
 }
 

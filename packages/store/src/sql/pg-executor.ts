@@ -160,6 +160,7 @@ export class PgDatabase extends PgExecutorBase implements Database {
   private listenerConnection: pg.Client | undefined
   private closed = false
   private readonly handlers = new Map<string, Set<NotificationHandler>>()
+  private readonly connectionString: string
 
   constructor(options: PgDatabaseOptions) {
     super(new StatementCache())
@@ -174,8 +175,6 @@ export class PgDatabase extends PgExecutorBase implements Database {
     this.pool.on('error', () => {})
     this.connectionString = options.connectionString
   }
-
-  private readonly connectionString: string
 
   protected target(): Queryable {
     return this.pool
