@@ -1,16 +1,9 @@
 import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util'
 import { StemmaError } from '@stemma/core'
+import type { ServerFlags } from './settings.js'
 
 export type Command =
-  | {
-      name: 'server'
-      port?: number
-      host?: string
-      dataDir?: string
-      databaseUrl?: string
-      blobUrl?: string
-      s3Endpoint?: string
-    }
+  | ({ name: 'server' } & ServerFlags)
   | { name: 'login'; host?: string; key?: string }
   | { name: 'sync'; runDirs: string[] }
   | { name: 'runs-ls'; path: string; limit: number; json: boolean }
