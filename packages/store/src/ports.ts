@@ -155,6 +155,16 @@ export interface Lineage {
   segments: ViewSegment[]
 }
 
+/** One project of an entity, over its live runs (archived pre-rewind states are not counted). */
+export interface ProjectSummary {
+  name: string
+  runCount: number
+  /** Unix ms: the latest heartbeat or creation among its runs. */
+  lastActivityAt: number
+  /** Unix ms: when its earliest run was created. */
+  createdAt: number
+}
+
 export interface ApiKeyOwner {
   userId: number
   username: string
@@ -180,6 +190,8 @@ export interface RunRepository {
   get(ref: RunRef): Promise<RunRecord | null>
   getByPk(pk: number): Promise<RunRecord | null>
   list(query: ListRunsQuery): Promise<{ runs: RunRecord[]; total: number }>
+  /** The entity's projects that have live runs, most recently active first (then by name). */
+  projects(entity: string): Promise<ProjectSummary[]>
   patch(ref: RunRef, patch: RunPatch): Promise<RunRecord>
   setState(ref: RunRef, patch: StatePatch): Promise<RunRecord>
   /** Sets top-level config keys (merge), e.g. when a resumed run brings new config. */

@@ -4,12 +4,14 @@ import type {
   CreateRunInput,
   Lineage,
   ListRunsQuery,
+  ProjectSummary,
   RunRecord,
   RunRef,
   RunRepository,
   StatePatch,
 } from '../ports.js'
 import { fromJson, toJson } from '../sql/json.js'
+import { entityProjects } from './entity-projects.js'
 import { insertRun } from './insert-run.js'
 import { forkRun, rewindRun, runLineage } from './lineage-ops.js'
 import { listRuns } from './list-runs.js'
@@ -52,6 +54,10 @@ export class SqlRunRepository implements RunRepository {
 
   async list(query: ListRunsQuery): Promise<{ runs: RunRecord[]; total: number }> {
     return listRuns(this.ctx.db, query)
+  }
+
+  async projects(entity: string): Promise<ProjectSummary[]> {
+    return entityProjects(this.ctx.db, entity)
   }
 
   async patch(ref: RunRef, patch: RunPatch): Promise<RunRecord> {
