@@ -243,3 +243,37 @@ export interface ViewerResponse {
   entity: string
   isAdmin: boolean
 }
+
+/** `POST /api/v1/session`: trade an API key for a browser session cookie. */
+export interface SessionRequest {
+  apiKey: string
+}
+
+/**
+ * `POST` and `GET /api/v1/session`. A cookie-signed-in browser sends `csrfToken` as the
+ * `x-csrf-token` header on every request that is not GET, HEAD or OPTIONS. `GET` answers null
+ * for it when the request carried an API key instead of the cookie.
+ */
+export interface SessionResponse extends ViewerResponse {
+  csrfToken: string | null
+}
+
+/** The browser session's cookie and the header that proves a write came from the web app. */
+export const SESSION_COOKIE = 'stemma_session'
+export const CSRF_HEADER = 'x-csrf-token'
+
+export interface ProjectListItem {
+  name: string
+  /** Live runs; archived (pre-rewind) states are not counted. */
+  runCount: number
+  /** The latest heartbeat or creation among its runs. */
+  lastActivityAt: string
+  /** When its earliest run was created. */
+  createdAt: string
+}
+
+/** `GET /api/v1/projects/:entity`: the entity's projects, most recently active first. */
+export interface ProjectListResponse {
+  entity: string
+  projects: ProjectListItem[]
+}
