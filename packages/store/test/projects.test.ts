@@ -34,7 +34,10 @@ for (const dialect of DIALECTS) {
 
     it('leaves out archived (pre-rewind) states and projects whose runs were all deleted', async () => {
       await store.runs.create(runInput('r', { project: 'p' }))
-      await logRows(store, ref('r', 'p'), [{ step: 0, loss: 1 }, { step: 1, loss: 0.5 }])
+      await logRows(store, ref('r', 'p'), [
+        { step: 0, loss: 1 },
+        { step: 1, loss: 0.5 },
+      ])
       await store.runs.rewind(ref('r', 'p'), 0, NOW + 10)
       await store.runs.rewind(ref('r', 'p'), 0, NOW + 20)
       expect((await store.runs.archives(ref('r', 'p'))).length).toBe(2)
