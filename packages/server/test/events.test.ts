@@ -48,6 +48,25 @@ describe('run events', () => {
     expect(await events.next((e) => e.type === 'state')).toMatchObject({ state: 'killed' })
   })
 
+  it('streams every run of a project on one connection, and nothing of other projects', async () => {
+    t = await startApp()
+    cleanups.push(() => t.close())
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' })
+    await post(base, t.adminKey, '/api/v1/runs', { project: 'p', id: 'one' })
+    await post(base, t.adminKey, '/api/v1/runs', { project: 'p', id: 'two' })
+    await post(base, t.adminKey, '/api/v1/runs', { project: 'other', id: 'elsewhere' })
+    const events = await subscribe(`${base}/api/v1/projects/admin/p/events`, t.adminKey)
+    cleanups.push(() => events.close())
+    await post(base, t.adminKey, '/api/v1/runs/admin/other/elsewhere/batches', batch(1, 0, [{ a: 1 }]))
+    await post(base, t.adminKey, '/api/v1/runs/admin/p/one/batches', batch(1, 0, [{ a: 1 }]))
+    await post(base, t.adminKey, '/api/v1/runs/admin/p/two/batches', batch(1, 0, [{ a: 1 }, { a: 2 }]))
+    expect(await events.next((e) => e.runId === 'one')).toMatchObject({ type: 'data', lastStep: 0 })
+    expect(await events.next((e) => e.runId === 'two')).toMatchObject({ type: 'data', lastStep: 1 })
+    expect(events.events.map((e) => e.project)).not.toContain('other')
+    const other = await t.call('GET', '/api/v1/projects/admin/p/events', undefined, null)
+    expect(other.statusCode).toBe(401)
+  })
+
   it('refuses a stream without a key and for a run that does not exist', async () => {
     t = await startApp()
     cleanups.push(() => t.close())

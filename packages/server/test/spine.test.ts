@@ -206,6 +206,17 @@ describe('runs', () => {
       await t.call('GET', `${RUNS}/admin/list?limit=2&order=createdAt&cursor=${page1.nextCursor}`),
     )
     expect(page2.runs.map((r) => r.id)).toEqual(['run2', 'run3'])
+    // A virtual table jumps straight to a row; a cursor, when given, wins over the offset.
+    const jumped = json<RunListResponse>(
+      await t.call('GET', `${RUNS}/admin/list?limit=2&order=createdAt&offset=3`),
+    )
+    expect(jumped.runs.map((r) => r.id)).toEqual(['run3', 'run4'])
+    expect(jumped.nextCursor).toBeNull()
+    const both = json<RunListResponse>(
+      await t.call('GET', `${RUNS}/admin/list?limit=2&order=createdAt&offset=4&cursor=${page1.nextCursor}`),
+    )
+    expect(both.runs.map((r) => r.id)).toEqual(['run2', 'run3'])
+    expect((await t.call('GET', `${RUNS}/admin/list?offset=-1`)).statusCode).toBe(422)
     const newest = json<RunListResponse>(await t.call('GET', `${RUNS}/admin/list?order=-createdAt&limit=1`))
     expect(newest.runs[0]!.id).toBe('run4')
     const filter = encodeURIComponent(JSON.stringify({ tags: 'odd' }))

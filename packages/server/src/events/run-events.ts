@@ -10,6 +10,7 @@ type Handler = (event: RunEvent) => void
 
 const keyOf = (e: { entity: string; project: string; runId: string }) =>
   JSON.stringify([e.entity, e.project, e.runId])
+const projectKeyOf = (e: { entity: string; project: string }) => JSON.stringify([e.entity, e.project])
 
 /**
  * Run events across server processes. Publishing goes through the database's notifications
@@ -31,13 +32,18 @@ export class RunEvents {
   }
 
   /** Calls `handler` for each event of one run until the returned function is called. */
-  async subscribe(
-    run: { entity: string; project: string; runId: string },
-    handler: Handler,
-  ): Promise<() => void> {
+  subscribe(run: { entity: string; project: string; runId: string }, handler: Handler): Promise<() => void> {
+    return this.add(keyOf(run), handler)
+  }
+
+  /** Calls `handler` for each event of every run of a project (a workspace page's one stream). */
+  subscribeProject(project: { entity: string; project: string }, handler: Handler): Promise<() => void> {
+    return this.add(projectKeyOf(project), handler)
+  }
+
+  private async add(key: string, handler: Handler): Promise<() => void> {
     this.listening ??= this.database.listen(CHANNEL, (payload) => this.deliver(payload))
     await this.listening
-    const key = keyOf(run)
     let set = this.handlers.get(key)
     if (!set) this.handlers.set(key, (set = new Set()))
     set.add(handler)
@@ -82,5 +88,6 @@ export class RunEvents {
       return
     }
     for (const handler of this.handlers.get(keyOf(event)) ?? []) handler(event)
+    for (const handler of this.handlers.get(projectKeyOf(event)) ?? []) handler(event)
   }
 }

@@ -9,6 +9,7 @@ import {
   heartbeat,
   listRuns,
   MAX_LIST_LIMIT,
+  MAX_LIST_OFFSET,
   patchRun,
   stopRun,
 } from '../services/runs.js'
@@ -63,6 +64,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServiceContext, routes: Rou
         ...(q.order !== undefined && { order: q.order }),
         ...(q.limit !== undefined && { limit: intQuery(q.limit, 'limit', 1, MAX_LIST_LIMIT) }),
         ...(q.cursor !== undefined && { cursor: q.cursor }),
+        ...(q.offset !== undefined && { offset: intQuery(q.offset, 'offset', 0, MAX_LIST_OFFSET) }),
       })
     },
   )

@@ -5,7 +5,7 @@ import {
   SUMMARY_AGGREGATIONS,
 } from '@stemma/core'
 import { MAX_BUCKET_COUNT, MAX_HISTORY_LIMIT, MAX_LOG_LIMIT } from '../services/reads.js'
-import { MAX_LIST_LIMIT } from '../services/runs.js'
+import { MAX_LIST_LIMIT, MAX_LIST_OFFSET } from '../services/runs.js'
 import { integerPattern } from './integer-pattern.js'
 import type { JsonSchema } from './registry.js'
 
@@ -33,6 +33,12 @@ const count = (max: number): JsonSchema => ({ type: 'string', pattern: integerPa
 const name: JsonSchema = { ...str(128, 1), pattern: NAME_PATTERN_SOURCE }
 /** Run ids, as core's `parseRunId` accepts them. */
 const runId: JsonSchema = { ...str(MAX_RUN_ID_LENGTH, 1), pattern: RUN_ID_PATTERN_SOURCE }
+
+export const entityParams: JsonSchema = {
+  type: 'object',
+  required: ['entity'],
+  properties: { entity: name },
+}
 
 export const projectParams: JsonSchema = {
   type: 'object',
@@ -77,6 +83,11 @@ export const listQuery: JsonSchema = {
     },
     limit: count(MAX_LIST_LIMIT),
     cursor: str(512, 1),
+    offset: {
+      type: 'string',
+      pattern: integerPattern(0, MAX_LIST_OFFSET),
+      description: 'Rows to skip, for jumping into a long list (a virtual table); ignored with `cursor`.',
+    },
   },
 }
 
@@ -148,6 +159,14 @@ export const initBody: JsonSchema = {
   },
   // A fork, a rewind and a resume are different inits: at most one of these per request.
   allOf: EXCLUSIVE_INIT_FIELDS.map((pair) => ({ not: { required: [...pair] } })),
+}
+
+/** As long as the guard reads a key from a header, so no key works in one place only. */
+export const sessionBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiKey'],
+  properties: { apiKey: str(512, 1) },
 }
 
 export const patchBody: JsonSchema = {

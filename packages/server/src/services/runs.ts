@@ -16,12 +16,15 @@ import { loadRun, requireWritable, runNotFound, type ProjectRef, type RunTarget 
 
 export const DEFAULT_LIST_LIMIT = 50
 export const MAX_LIST_LIMIT = 1000
+export const MAX_LIST_OFFSET = 10_000_000
 
 export interface ListRunsInput {
   filter?: string
   order?: string
   limit?: number
   cursor?: string
+  /** Rows to skip when there is no cursor. */
+  offset?: number
 }
 
 export async function getRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<RunDto> {
@@ -35,7 +38,7 @@ export async function listRuns(
   input: ListRunsInput,
 ): Promise<RunListResponse> {
   assertEntityAccess(viewer, project.entity)
-  const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor)
+  const offset = input.cursor === undefined ? (input.offset ?? 0) : decodeCursor(input.cursor)
   const limit = input.limit ?? DEFAULT_LIST_LIMIT
   const { runs, total } = await ctx.store.runs.list({
     ...project,
