@@ -201,5 +201,36 @@ export const COMPONENTS = {
     type: 'object',
     properties: { username: { type: 'string' }, entity: { type: 'string' }, isAdmin: { type: 'boolean' } },
   },
+  SessionResponse: {
+    type: 'object',
+    properties: {
+      username: { type: 'string' },
+      entity: { type: 'string' },
+      isAdmin: { type: 'boolean' },
+      csrfToken: {
+        ...nullable({ type: 'string' }),
+        description:
+          'Send as the x-csrf-token header on cookie-signed-in requests other than GET/HEAD/OPTIONS.',
+      },
+    },
+  },
+  ProjectListResponse: {
+    type: 'object',
+    properties: {
+      entity: { type: 'string' },
+      projects: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            runCount: { type: 'integer' },
+            lastActivityAt: isoTime,
+            createdAt: isoTime,
+          },
+        },
+      },
+    },
+  },
   OpenApiDocument: { type: 'object' },
 } satisfies Record<string, JsonSchema>
