@@ -15,4 +15,9 @@ export interface ServerDeps {
    */
   publicUrl: string | (() => string)
   logger?: boolean
+  /**
+   * The built web app (`packages/web/dist`), read into memory once at start. Without it the
+   * server is API-only and `/` says how to build the app.
+   */
+  webRoot?: string
 }

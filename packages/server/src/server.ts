@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { toWireJson } from '@stemma/core'
 import { installAuthGuard } from './auth/guard.js'
+import { SessionTokens } from './auth/session.js'
 import { installGzip } from './body/gzip.js'
 import { installJsonParser } from './body/json.js'
 import { BODY_LIMIT_BYTES } from './body/limits.js'
@@ -17,7 +18,11 @@ import { openApiRoute } from './routes/openapi.js'
 import { projectRoutes } from './routes/projects.js'
 import { RouteRegistry } from './routes/registry.js'
 import { runRoutes } from './routes/runs.js'
+import { sessionRoutes } from './routes/session.js'
 import type { ServiceContext } from './services/context.js'
+import { installSecurityHeaders } from './web/security-headers.js'
+import { loadWebFiles } from './web/web-files.js'
+import { webRoutes } from './web/web-routes.js'
 
 /** Request line plus headers; Node's default is 16 KiB. */
 const MAX_HEADER_BYTES = 64 * 1024
@@ -27,7 +32,7 @@ const cryptoRandom = (): number => randomInt(0, 2 ** 32) / 2 ** 32
 
 /**
  * Builds the app without listening or reading the environment: the CLI is the composition root.
- * Order matters only in one place: the auth guard is installed before any route.
+ * Order matters in one place: the security headers, then the auth guard, before any route.
  */
 export function createServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
@@ -52,11 +57,15 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     events: new RunEvents(deps.store.database),
   }
   app.addHook('onClose', async () => ctx.events.close())
+  // Read now, so a broken build fails the start rather than the first page view.
+  const web = deps.webRoot === undefined ? null : loadWebFiles(deps.webRoot)
+  const sessions = new SessionTokens(deps.store.auth, ctx.now)
 
   // One registry for every route: it feeds validation, the OpenAPI document and the 405 answers.
   const routes = new RouteRegistry()
   installErrorHandler(app, (path) => routes.methodsAt(path))
-  installAuthGuard(app, deps.store.auth)
+  installSecurityHeaders(app)
+  installAuthGuard(app, deps.store.auth, sessions)
   installGzip(app)
   installJsonParser(app)
   // JSON has no NaN/±Infinity; summaries and configs can hold them, so every reply uses the wire form.
@@ -73,6 +82,8 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     detailRoutes(api, ctx, routes)
     projectRoutes(api, ctx, routes)
     eventRoutes(api, ctx, routes)
+    sessionRoutes(api, ctx, sessions, routes)
+    webRoutes(api, web)
   })
   return app
 }

@@ -4,14 +4,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqliteStore } from '@stemma/store'
 import { ensureAdmin, generateApiKey, hashApiKey } from '@stemma/server'
-import { json, startAppWithRoutes, type RegisteredRoute, type TestApp } from './helpers.js'
+import { json, startAppWithRoutes, webRootFixture, type RegisteredRoute, type TestApp } from './helpers.js'
 
 let t: TestApp
 let routes: RegisteredRoute[] = []
+const web = webRootFixture()
 beforeAll(async () => {
-  ;({ t, routes } = await startAppWithRoutes())
+  ;({ t, routes } = await startAppWithRoutes({ webRoot: web.webRoot }))
 })
-afterAll(() => t.close())
+afterAll(async () => {
+  await t.close()
+  web.cleanup()
+})
 
 /** A concrete URL for a route pattern: every parameter gets a valid-looking value. */
 const concrete = (url: string) =>
@@ -50,10 +54,32 @@ describe('the default-deny guard', () => {
     }
   })
 
-  it('answers only the health probes without a key, and they say nothing but ok', async () => {
-    expect(routes.filter((r) => r.public && r.method === 'GET').map((r) => r.url)).toEqual([
-      '/healthz',
-      '/readyz',
+  it('answers without a key only the health probes, signing in and out, and the web app', async () => {
+    const open = routes.filter((r) => r.public && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`)
+    expect(new Set(open)).toEqual(
+      new Set([
+        'GET /healthz',
+        'GET /readyz',
+        'POST /api/v1/session',
+        'DELETE /api/v1/session',
+        'GET /',
+        'GET /sign-in',
+        'GET /:entity',
+        'GET /:entity/:project',
+        'GET /:entity/:project/runs/:runId',
+        'GET /:entity/:project/runs/:runId/:tab',
+        'GET /assets/*',
+        'GET /favicon.svg',
+      ]),
+    )
+    // The page patterns are the ones that could match an API path; they are marked to stay closed there.
+    expect(routes.filter((r) => r.page && r.method === 'GET').map((r) => r.url)).toEqual([
+      '/',
+      '/sign-in',
+      '/:entity',
+      '/:entity/:project',
+      '/:entity/:project/runs/:runId',
+      '/:entity/:project/runs/:runId/:tab',
     ])
     for (const url of ['/healthz', '/readyz']) {
       const res = await t.call('GET', url, undefined, null)
@@ -65,6 +91,28 @@ describe('the default-deny guard', () => {
   it('refuses unknown URLs before revealing that they do not exist', async () => {
     expect((await t.call('GET', '/api/v1/nope', undefined, null)).statusCode).toBe(401)
     expect((await t.call('GET', '/api/v1/nope')).statusCode).toBe(404)
+  })
+
+  it('keeps API-shaped paths that match a page pattern closed, as unknown API routes', async () => {
+    // Each matches a page pattern (`/:entity/...`) by shape alone.
+    for (const url of [
+      '/api',
+      '/api/v1',
+      '/api/v1/runs/x',
+      '/api/v1/nope?x=1',
+      '/%61pi/v1/runs/x',
+      '/api%2fv1%2fruns/x',
+    ]) {
+      for (const method of ['GET', 'HEAD'] as const) {
+        const anonymous = await t.app.inject({ method, url })
+        expect(anonymous.statusCode, `${method} ${url}`).toBe(401)
+        expect(anonymous.headers['content-type']).toMatch(/^application\/json/)
+        const known = await t.app.inject({ method, url, headers: { authorization: `Bearer ${t.adminKey}` } })
+        expect(known.statusCode, `${method} ${url}`).toBe(404)
+        expect(known.headers['content-type']).toMatch(/^application\/json/)
+        if (method === 'GET') expect(json<{ error: { code: string } }>(known).error.code).toBe('NOT_FOUND')
+      }
+    }
   })
 
   it('accepts Bearer and W&B-style Basic, ignoring the Basic username', async () => {
@@ -98,7 +146,8 @@ describe('the default-deny guard', () => {
 describe('entity access on every route', () => {
   it("refuses another user's entity on every route that names one", async () => {
     const bobKey = await t.addUser('bob')
-    const scoped = routes.filter((r) => r.url.includes(':entity'))
+    // Pages are public: the app's shell is the same for everyone, and the API behind it checks.
+    const scoped = routes.filter((r) => r.url.includes(':entity') && !r.public)
     expect(scoped.length).toBeGreaterThan(15)
     for (const route of scoped) {
       const res = await t.call(

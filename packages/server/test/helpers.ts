@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
@@ -22,7 +22,7 @@ export interface TestApp {
 
 /** A server on a fresh SQLite file, driven in-process; `beforeReady` can add hooks before routes load. */
 export async function startApp(
-  options: { beforeReady?: (app: FastifyInstance) => void; publicUrl?: () => string } = {},
+  options: { beforeReady?: (app: FastifyInstance) => void; publicUrl?: () => string; webRoot?: string } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'stemma-server-'))
   const store = await openSqliteStore({ path: join(dir, 'stemma.db') })
@@ -35,6 +35,7 @@ export async function startApp(
     now: () => clock.now,
     // Deterministic ids: a simple LCG is enough for tests.
     random: () => (seed = (seed * 48271) % 2147483647) / 2147483647,
+    ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
   })
   options.beforeReady?.(app)
   await app.ready()
@@ -108,24 +109,55 @@ export function series(history: { steps: number[]; columns: Record<string, unkno
 export interface RegisteredRoute {
   method: string
   url: string
-  /** Answered without a key (health probes only); absent for every other route. */
+  /** Answered without a key (health probes, signing in and out, the web app); absent otherwise. */
   public?: true
+  /** A web app page: public except at paths under `/api`. */
+  page?: true
 }
 
 /**
  * Starts the app and lists every route Fastify registered, so tests that must cover all routes
- * also cover the ones added later.
+ * also cover the ones added later. With `webRoot`, the web app's routes are among them.
  */
-export async function startAppWithRoutes(): Promise<{ t: TestApp; routes: RegisteredRoute[] }> {
+export async function startAppWithRoutes(
+  options: { webRoot?: string } = {},
+): Promise<{ t: TestApp; routes: RegisteredRoute[] }> {
   const routes: RegisteredRoute[] = []
   const t = await startApp({
+    ...options,
     beforeReady: (app) =>
       app.addHook('onRoute', (route: RouteOptions) => {
+        const config = route.config as { public?: boolean; page?: boolean } | undefined
         for (const method of [route.method].flat()) {
-          const open = (route.config as { public?: boolean } | undefined)?.public === true
-          routes.push({ method, url: route.url, ...(open && { public: true as const }) })
+          routes.push({
+            method,
+            url: route.url,
+            ...(config?.public === true && { public: true as const }),
+            ...(config?.page === true && { page: true as const }),
+          })
         }
       }),
   })
   return { t, routes }
+}
+
+export const INDEX_HTML =
+  '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>\n'
+export const ASSET_JS = 'console.log("stemma")\n'
+
+/**
+ * A built web app as Vite lays it out (index.html, hashed assets, a favicon) in `<dir>/dist`,
+ * with a file beside `dist` that no request may reach.
+ */
+export function webRootFixture(): { webRoot: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'stemma-web-'))
+  const webRoot = join(dir, 'dist')
+  mkdirSync(join(webRoot, 'assets'), { recursive: true })
+  writeFileSync(join(webRoot, 'index.html'), INDEX_HTML)
+  writeFileSync(join(webRoot, 'assets', 'index-abc123.js'), ASSET_JS)
+  writeFileSync(join(webRoot, 'assets', 'index-def456.css'), 'body { margin: 0 }\n')
+  writeFileSync(join(webRoot, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n')
+  writeFileSync(join(webRoot, '.env'), 'SECRET=1\n')
+  writeFileSync(join(dir, 'package.json'), '{"name":"outside"}\n')
+  return { webRoot, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
