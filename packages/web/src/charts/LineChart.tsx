@@ -1,0 +1,342 @@
+import { useEffect, useMemo, useRef, useState } from 'react'
+import uPlot, { type AlignedData, type Options } from 'uplot'
+import { liveEvents } from '../app/live'
+import { withAlpha } from './colors'
+import { loadSeries, type XAxis } from './load'
+import type { Points } from './m4-points'
+import { smooth, type Smoothing } from './smoothing'
+
+export interface ChartRun {
+  id: string
+  name: string
+  color: string
+  /** The step this run was forked at: marked on the chart, and where inherited points end. */
+  forkStep: number | null
+  /** Set on archived (pre-rewind) states, read-only. */
+  archive?: number
+}
+
+export interface ChartSettings {
+  xAxis: XAxis
+  smoothing: Smoothing
+  logX: boolean
+  logY: boolean
+  hideInherited: boolean
+  /** A step range (x = step) or an x range (any other axis); null: everything. */
+  zoom: [number, number] | null
+}
+
+interface Props {
+  entity: string
+  project: string
+  metric: string
+  runs: ChartRun[]
+  settings: ChartSettings
+  onZoom: (range: [number, number] | null) => void
+  /** The run hovered in the table or in another chart, drawn on top. */
+  highlight?: string | null
+  /** Live updates append new points for these runs. */
+  live?: boolean
+  height?: number
+}
+
+const HEIGHT = 200
+const MIN_BUCKETS = 50
+const MAX_BUCKETS = 4000
+
+type Lines = Map<string, Points & { lastStep: number }>
+
+/** One metric over the given runs: M4 buckets at ~one per pixel, re-queried on every zoom. */
+export function LineChart({
+  entity,
+  project,
+  metric,
+  runs,
+  settings,
+  onZoom,
+  highlight,
+  live,
+  height = HEIGHT,
+}: Props) {
+  const box = useRef<HTMLDivElement>(null)
+  const plot = useRef<uPlot | null>(null)
+  const [width, setWidth] = useState(0)
+  const [lines, setLines] = useState<Lines | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const linesRef = useRef<Lines | null>(null)
+  linesRef.current = lines
+  const onZoomRef = useRef(onZoom)
+  onZoomRef.current = onZoom
+  const runKey = runs.map((r) => `${r.id}:${r.archive ?? ''}`).join(',')
+  const { xAxis, zoom, hideInherited, smoothing, logX, logY } = settings
+  const stepZoom = xAxis === '_step' ? zoom : null
+  // Buckets follow the width in steps of 100 px, so resizing a window does not re-query per pixel.
+  const buckets = Math.min(MAX_BUCKETS, Math.max(MIN_BUCKETS, Math.ceil(width / 100) * 100))
+
+  useEffect(() => {
+    const el = box.current
+    if (!el) return
+    const observer = new ResizeObserver(() => setWidth(el.clientWidth))
+    observer.observe(el)
+    setWidth(el.clientWidth)
+    return () => observer.disconnect()
+  }, [])
+
+  // Load every run's line for the visible range.
+  useEffect(() => {
+    if (width === 0) return
+    const controller = new AbortController()
+    const load = async (run: ChartRun) => {
+      const from = hideInherited && run.forkStep !== null ? run.forkStep + 1 : undefined
+      const minStep = Math.max(stepZoom ? Math.floor(stepZoom[0]) : 0, from ?? 0)
+      const line = await loadSeries(
+        {
+          entity,
+          project,
+          runId: run.id,
+          archive: run.archive,
+          key: metric,
+          xAxis,
+          ...(minStep > 0 && { minStep }),
+          ...(stepZoom && { maxStep: Math.max(minStep, Math.ceil(stepZoom[1])) }),
+          buckets,
+        },
+        controller.signal,
+      ).catch((err: Error) => {
+        if (controller.signal.aborted) throw err
+        return { xs: [], ys: [], lastStep: -1 }
+      })
+      return [run.id, line] as const
+    }
+    Promise.all(runs.map(load)).then(
+      (entries) => {
+        setError(null)
+        setLines(new Map(entries))
+      },
+      (err: Error) => !controller.signal.aborted && setError(err.message),
+    )
+    return () => controller.abort()
+    // runKey stands for runs.
+  }, [entity, project, metric, runKey, xAxis, stepZoom?.[0], stepZoom?.[1], hideInherited, buckets]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Live: append only the steps after what is drawn, for runs that log while the chart is open.
+  useEffect(() => {
+    if (!live) return
+    const offs = runs.map((run) =>
+      liveEvents.on(run.id, (event) => {
+        const current = linesRef.current?.get(run.id)
+        if (event.type !== 'data' || !current || event.lastStep === null) return
+        if (event.lastStep <= current.lastStep) return
+        if (stepZoom && stepZoom[1] < event.lastStep) return // a fixed range is on screen
+        const minStep = current.lastStep + 1
+        void loadSeries({
+          entity,
+          project,
+          runId: run.id,
+          key: metric,
+          xAxis,
+          minStep,
+          maxStep: event.lastStep,
+          buckets: Math.max(1, Math.min(MAX_BUCKETS, event.lastStep - minStep + 1, Math.ceil(buckets / 10))),
+        })
+          .then((more) => {
+            setLines((old) => {
+              const prev = old?.get(run.id)
+              if (!old || !prev || prev.lastStep >= more.lastStep || more.xs.length === 0) return old
+              const next = new Map(old)
+              next.set(run.id, {
+                xs: prev.xs.concat(more.xs),
+                ys: prev.ys.concat(more.ys),
+                lastStep: more.lastStep,
+              })
+              return next
+            })
+          })
+          .catch(() => {})
+      }),
+    )
+    return () => offs.forEach((off) => off())
+  }, [live, runKey, metric, xAxis, stepZoom?.[0], stepZoom?.[1], buckets]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  const data = useMemo(() => (lines ? alignedData(runs, lines, smoothing) : null), [lines, runKey, smoothing]) // eslint-disable-line react-hooks/exhaustive-deps
+  const smoothed = smoothing.kind !== 'none'
+
+  // The chart is created once per set of runs and axes; data changes go through setData.
+  useEffect(() => {
+    const el = box.current
+    if (!el || width === 0 || !data) return
+    const opts = chartOptions({
+      runs,
+      width,
+      height,
+      smoothed,
+      logX,
+      logY,
+      time: xAxis === '_timestamp',
+      stepAxis: xAxis === '_step',
+      onZoomRef,
+    })
+    const u = new uPlot(opts, data, el)
+    plot.current = u
+    return () => {
+      u.destroy()
+      plot.current = null
+    }
+    // Created again only when the series or axes change, never for new data.
+  }, [runKey, smoothed, logX, logY, xAxis, width > 0, data === null]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    const u = plot.current
+    if (!u || !data) return
+    u.setData(data, zoom === null)
+    if (zoom) u.setScale('x', { min: zoom[0], max: zoom[1] })
+  }, [data, zoom?.[0], zoom?.[1]]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    if (plot.current && width > 0) plot.current.setSize({ width, height })
+  }, [width, height])
+
+  useEffect(() => {
+    const u = plot.current
+    if (!u) return
+    const index = runs.findIndex((r) => r.id === highlight)
+    const perRun = smoothed ? 2 : 1
+    u.setSeries(index < 0 ? null : 1 + index * perRun + perRun - 1, { focus: true }, false)
+  }, [highlight, runKey, smoothed]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const u = plot.current
+    if (!u) return
+    const min = u.scales.x!.min!
+    const max = u.scales.x!.max!
+    const span = max - min
+    const range = (a: number, b: number): [number, number] => [a, b]
+    if (e.key === '-' || e.key === '_') onZoom(range(min - span / 2, max + span / 2))
+    else if (e.key === '+' || e.key === '=') onZoom(range(min + span / 4, max - span / 4))
+    else if (e.key === 'ArrowLeft') onZoom(range(min - span / 4, max - span / 4))
+    else if (e.key === 'ArrowRight') onZoom(range(min + span / 4, max + span / 4))
+    else return
+    e.preventDefault()
+  }
+
+  const empty = lines !== null && [...lines.values()].every((l) => l.xs.length === 0)
+  const extent = lines ? dataExtent(lines) : null
+  return (
+    <div
+      className="chart"
+      ref={box}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+      onDoubleClick={() => onZoom(null)}
+      aria-label={`Chart of ${metric}`}
+      data-metric={metric}
+      // What is drawn, for tools and tests that cannot read a canvas: point count and extent.
+      data-points={lines ? [...lines.values()].reduce((n, l) => n + l.xs.length, 0) : 0}
+      data-x-min={extent?.xMin}
+      data-x-max={extent?.xMax}
+      data-y-max={extent?.yMax}
+    >
+      {error && <div className="chart-note error">{error}</div>}
+      {empty && <div className="chart-note">No data in this range</div>}
+    </div>
+  )
+}
+
+function dataExtent(lines: Lines): { xMin: number; xMax: number; yMax: number } | null {
+  let xMin = Infinity
+  let xMax = -Infinity
+  let yMax = -Infinity
+  for (const line of lines.values()) {
+    if (line.xs.length === 0) continue
+    xMin = Math.min(xMin, line.xs[0]!)
+    xMax = Math.max(xMax, line.xs.at(-1)!)
+    for (const y of line.ys) if (y > yMax) yMax = y
+  }
+  return xMin === Infinity ? null : { xMin, xMax, yMax }
+}
+
+function alignedData(runs: ChartRun[], lines: Lines, smoothing: Smoothing): AlignedData {
+  const tables: AlignedData[] = runs.map((run) => {
+    const line = lines.get(run.id) ?? { xs: [], ys: [] }
+    if (smoothing.kind === 'none') return [line.xs, line.ys]
+    return [line.xs, line.ys, smooth(line.xs, line.ys, smoothing)] as AlignedData
+  })
+  if (tables.length === 0) return [[]]
+  return tables.length === 1 ? tables[0]! : uPlot.join(tables)
+}
+
+function chartOptions(o: {
+  runs: ChartRun[]
+  width: number
+  height: number
+  smoothed: boolean
+  logX: boolean
+  logY: boolean
+  time: boolean
+  stepAxis: boolean
+  onZoomRef: React.RefObject<(range: [number, number] | null) => void>
+}): Options {
+  const series: Options['series'] = [{}]
+  for (const run of o.runs) {
+    if (o.smoothed)
+      series.push({
+        label: `${run.name} (raw)`,
+        stroke: withAlpha(run.color, 0.25),
+        width: 1,
+        spanGaps: true,
+        points: { show: false },
+      })
+    series.push({ label: run.name, stroke: run.color, width: 1.5, spanGaps: true, points: { show: false } })
+  }
+  const css = getComputedStyle(document.documentElement)
+  const muted = css.getPropertyValue('--muted').trim() || '#6b7280'
+  const grid = css.getPropertyValue('--grid').trim() || '#e5e7eb'
+  const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } }
+  return {
+    width: o.width,
+    height: o.height,
+    series,
+    legend: { show: false },
+    scales: {
+      x: { time: o.time, ...(o.logX && { distr: 3 }) },
+      y: o.logY ? { distr: 3 } : {},
+    },
+    axes: [axis, { ...axis, size: 60 }],
+    cursor: {
+      sync: { key: 'stemma-panels', setSeries: true },
+      drag: { x: true, y: false, setScale: false },
+      focus: { prox: 24 },
+    },
+    focus: { alpha: 0.35 },
+    hooks: {
+      setSelect: [
+        (u) => {
+          if (u.select.width < 3) return
+          const a = u.posToVal(u.select.left, 'x')
+          const b = u.posToVal(u.select.left + u.select.width, 'x')
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false)
+          o.onZoomRef.current?.([a, b])
+        },
+      ],
+      draw: o.time || o.stepAxis === false ? [] : [(u) => drawForkMarks(u, o.runs)],
+    },
+  }
+}
+
+/** A dashed vertical line where each forked run branched off its parent. */
+function drawForkMarks(u: uPlot, runs: ChartRun[]): void {
+  const ctx = u.ctx
+  for (const run of runs) {
+    if (run.forkStep === null) continue
+    const x = Math.round(u.valToPos(run.forkStep, 'x', true))
+    if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue
+    ctx.save()
+    ctx.strokeStyle = run.color
+    ctx.setLineDash([4, 4])
+    ctx.beginPath()
+    ctx.moveTo(x, u.bbox.top)
+    ctx.lineTo(x, u.bbox.top + u.bbox.height)
+    ctx.stroke()
+    ctx.restore()
+  }
+}
