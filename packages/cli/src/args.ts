@@ -15,6 +15,7 @@ export const USAGE = `Usage: stemma <command> [options]
 Commands:
   server [--port 8080] [--host 127.0.0.1] [--data-dir DIR]   start the server and web app
          [--database-url postgres://…] [--blob-url s3://BUCKET/PREFIX] [--s3-endpoint URL]
+         [--web-root DIR]                                    the built web app (packages/web/dist)
   login [--host URL] [KEY]                                   save the server address and API key
   sync RUN_DIR...                                            upload runs logged offline or cut short
   runs ls ENTITY/PROJECT [--limit 50] [--json]               list a project's runs
@@ -59,6 +60,7 @@ export function parseArgs(argv: readonly string[]): Command {
         'database-url': { type: 'string' },
         'blob-url': { type: 'string' },
         's3-endpoint': { type: 'string' },
+        'web-root': { type: 'string' },
       })
       if (positionals.length > 0) usage(`stemma server takes no arguments; got ${positionals.join(' ')}.`)
       return {
@@ -69,6 +71,7 @@ export function parseArgs(argv: readonly string[]): Command {
         databaseUrl: values['database-url'] as string | undefined,
         blobUrl: values['blob-url'] as string | undefined,
         s3Endpoint: values['s3-endpoint'] as string | undefined,
+        webRoot: values['web-root'] as string | undefined,
       }
     }
     case 'login': {

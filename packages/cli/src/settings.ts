@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { DEFAULT_WEB_ROOT } from './web-root.js'
 
 /**
  * Server settings from flags and environment. Reading never throws: blank means unset, and a
@@ -19,6 +20,8 @@ export interface ServerSettings {
   blobUrl: string | undefined
   /** An S3-compatible endpoint (MinIO, Ceph, …), addressed path-style. */
   s3Endpoint: string | undefined
+  /** The built web app to serve; the server runs API-only when it has no index.html. */
+  webRoot: string
 }
 
 export interface ServerFlags {
@@ -28,6 +31,7 @@ export interface ServerFlags {
   databaseUrl?: string
   blobUrl?: string
   s3Endpoint?: string
+  webRoot?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -60,5 +64,6 @@ export function readServerSettings(
     databaseUrl: flags.databaseUrl ?? envString(env, 'STEMMA_DATABASE_URL'),
     blobUrl: flags.blobUrl ?? envString(env, 'STEMMA_BLOB_URL'),
     s3Endpoint: flags.s3Endpoint ?? envString(env, 'STEMMA_S3_ENDPOINT'),
+    webRoot: resolve(flags.webRoot ?? envString(env, 'STEMMA_WEB_ROOT') ?? DEFAULT_WEB_ROOT),
   }
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseArgs, readServerSettings } from '@stemma/cli'
 
@@ -8,6 +9,13 @@ describe('stemma argument parsing', () => {
       port: 9000,
       host: '0.0.0.0',
       dataDir: '/tmp/x',
+    })
+  })
+
+  it('takes the web app directory with --web-root', () => {
+    expect(parseArgs(['server', '--web-root', '/srv/web'])).toMatchObject({
+      name: 'server',
+      webRoot: '/srv/web',
     })
   })
 
@@ -61,6 +69,15 @@ describe('server settings', () => {
       warn,
     )
     expect([s.port, s.host, s.adminApiKey]).toEqual([1234, '127.0.0.1', 'k'])
+  })
+
+  it('finds the web app in the monorepo’s packages/web/dist unless told otherwise', () => {
+    const monorepo = fileURLToPath(new URL('../../web/dist', import.meta.url))
+    expect(readServerSettings({}, {}, warn).webRoot).toBe(monorepo)
+    expect(readServerSettings({}, { STEMMA_WEB_ROOT: '/srv/env' }, warn).webRoot).toBe('/srv/env')
+    expect(readServerSettings({ webRoot: '/srv/flag' }, { STEMMA_WEB_ROOT: '/srv/env' }, warn).webRoot).toBe(
+      '/srv/flag',
+    )
   })
 
   it('warns and falls back on a bad port instead of failing', () => {

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { openBlobStore, openPostgresStore, openSqliteStore, type BlobStore, type Store } from '@stemma/store'
 import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
 import { readServerSettings, type ServerFlags, type ServerSettings } from '../settings.js'
+import { isBuiltWebApp, signInLink } from '../web-root.js'
+import { knownAdminKey } from './admin-key.js'
 
 export const ADMIN_KEY_FILE = 'admin-api-key'
 
@@ -90,7 +92,15 @@ export async function serverCommand(
     await store.close()
     throw err
   }
-  const app = createServer({ store, blobs, publicUrl: () => publicUrl, logger: false })
+  // Without a build the API still serves; the line below says how to get the app.
+  const webRoot = isBuiltWebApp(settings.webRoot) ? settings.webRoot : undefined
+  let app: ReturnType<typeof createServer>
+  try {
+    app = createServer({ store, blobs, publicUrl: () => publicUrl, logger: false, webRoot })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
   const address = await listen(app, settings, store)
   publicUrl ||= address
 
@@ -102,6 +112,12 @@ export async function serverCommand(
   )
   if (admin.apiKey !== undefined) out(`admin API key: ${admin.apiKey}`)
   out(`the admin API key is in ${keyFile} (mode 0600)`)
+  if (webRoot === undefined) {
+    out(`web app: not built (no index.html in ${settings.webRoot}); run \`npm run build\` to serve it`)
+  } else {
+    const key = await knownAdminKey(store, admin.apiKey, { fromEnv: settings.adminApiKey, keyFile })
+    out(key === undefined ? `web app: ${publicUrl}` : `sign in to the web app: ${signInLink(publicUrl, key)}`)
+  }
   out('')
   out('Log a run from TypeScript:')
   out(`  export STEMMA_BASE_URL=${publicUrl} STEMMA_API_KEY=$(cat ${keyFile})`)
