@@ -59,6 +59,7 @@ export function LineChart({
   height = HEIGHT,
 }: Props) {
   const box = useRef<HTMLDivElement>(null)
+  const readout = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const [width, setWidth] = useState(0)
   const [lines, setLines] = useState<Lines | null>(null)
@@ -167,6 +168,7 @@ export function LineChart({
     if (!el || width === 0 || !data) return
     const opts = chartOptions({
       runs,
+      readout,
       width,
       height,
       smoothed,
@@ -236,6 +238,7 @@ export function LineChart({
       data-x-max={extent?.xMax}
       data-y-max={extent?.yMax}
     >
+      <div className="readout" ref={readout} aria-live="off" />
       {error && <div className="chart-note error">{error}</div>}
       {empty && <div className="chart-note">No data in this range</div>}
     </div>
@@ -267,6 +270,7 @@ function alignedData(runs: ChartRun[], lines: Lines, smoothing: Smoothing): Alig
 
 function chartOptions(o: {
   runs: ChartRun[]
+  readout: React.RefObject<HTMLDivElement | null>
   width: number
   height: number
   smoothed: boolean
@@ -318,9 +322,38 @@ function chartOptions(o: {
           o.onZoomRef.current?.([a, b])
         },
       ],
+      setCursor: [(u) => showReadout(u, o.runs, o.smoothed, o.readout.current)],
       draw: o.time || o.stepAxis === false ? [] : [(u) => drawForkMarks(u, o.runs)],
     },
   }
+}
+
+/**
+ * The value under the cursor of the run drawn nearest to it, written straight into the
+ * readout element: cursor moves must not re-render React.
+ */
+function showReadout(u: uPlot, runs: ChartRun[], smoothed: boolean, el: HTMLDivElement | null): void {
+  if (!el) return
+  const i = u.cursor.idx
+  if (i === null || i === undefined || u.cursor.top === undefined || u.cursor.top < 0) {
+    el.textContent = ''
+    return
+  }
+  const perRun = smoothed ? 2 : 1
+  let best: { name: string; value: number; distance: number } | null = null
+  runs.forEach((run, r) => {
+    const value = u.data[1 + r * perRun + perRun - 1]?.[i]
+    if (value === null || value === undefined) return
+    const distance = Math.abs(u.valToPos(value, 'y') - u.cursor.top!)
+    if (!best || distance < best.distance) best = { name: run.name, value, distance }
+  })
+  const x = u.data[0][i]!
+  const found = best as { name: string; value: number } | null
+  el.textContent = found ? `${formatNumber(x)} · ${found.name}: ${formatNumber(found.value)}` : ''
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString() : v.toPrecision(5)
 }
 
 /** A dashed vertical line where each forked run branched off its parent. */

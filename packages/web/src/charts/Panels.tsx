@@ -18,6 +18,7 @@ interface KeyInfo {
 export interface PanelRun {
   run: RunDto
   archive?: number
+  color?: string
 }
 
 /** The scalar metrics of every run on show, without the ones hidden by `defineMetric`. */
@@ -68,10 +69,10 @@ export function Panels({
   const controls = useChartSettings()
   const [search, setSearch] = useQueryParam('panels')
   const { data: keys, loading } = useMetricKeys(entity, project, runs)
-  const chartRuns: ChartRun[] = runs.map(({ run, archive }) => ({
+  const chartRuns: ChartRun[] = runs.map(({ run, archive, color }) => ({
     id: run.id,
     name: run.name,
-    color: runColor(run.id),
+    color: color ?? runColor(run.id),
     forkStep: run.forkedFrom?.step ?? null,
     ...(archive !== undefined && { archive }),
   }))

@@ -14,7 +14,15 @@ const PALETTE = [
   '#e11d48',
 ]
 
-/** A run keeps its colour everywhere (table chip, every chart), derived from its id. */
+/**
+ * Colours for the runs on show, by their position (distinct for the first twelve, as W&B
+ * assigns them); a run keeps its colour in the table chip and in every chart of the page.
+ */
+export function colorsByPosition(runIds: string[]): Map<string, string> {
+  return new Map(runIds.map((id, i) => [id, PALETTE[i % PALETTE.length]!]))
+}
+
+/** A colour for a run that is not on show (or a series without a run), derived from its id. */
 export function runColor(runId: string): string {
   let h = 2166136261
   for (let i = 0; i < runId.length; i++) h = Math.imul(h ^ runId.charCodeAt(i), 16777619)

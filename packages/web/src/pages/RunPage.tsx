@@ -85,7 +85,7 @@ export function RunPage({
         {run.archived && (
           <span className="badge" role="status">
             Archived state {archive} (read-only) ·{' '}
-            <Link href={paths.run(entity, project, runId)}>open the live run</Link>
+            <Link href={paths.run(entity, project, runId, tab)}>open the live run</Link>
           </span>
         )}
         {run.stopRequested && run.state === 'running' && <span className="badge">Stop requested…</span>}

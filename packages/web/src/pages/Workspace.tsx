@@ -4,6 +4,7 @@ import { api, seg } from '../api/client'
 import { useFetch } from '../api/use-fetch'
 import { liveEvents, projectEventsPath, useEventStream } from '../app/live'
 import { useQueryParam } from '../app/router'
+import { colorsByPosition, runColor } from '../charts/colors'
 import { Panels } from '../charts/Panels'
 import { BulkActions } from '../runs/BulkActions'
 import { ColumnPicker } from '../runs/ColumnPicker'
@@ -61,6 +62,7 @@ export function Workspace({ entity, project }: { entity: string; project: string
   )
   const shownRuns = shown.data ?? []
   const shownSet = new Set(shownRuns.map((r) => r.id))
+  const colors = colorsByPosition(shownRuns.map((r) => r.id))
   const toggleShown = (run: RunDto) => {
     const ids = shownRuns.map((r) => r.id)
     setRunsParam(
@@ -101,7 +103,7 @@ export function Workspace({ entity, project }: { entity: string; project: string
           <input
             type="search"
             data-search
-            placeholder="Search runs by name  ( / )"
+            placeholder="Search runs  ( / )"
             aria-label="Search runs"
             value={search ?? ''}
             onChange={(e) => setSearch(e.target.value)}
@@ -166,6 +168,7 @@ export function Workspace({ entity, project }: { entity: string; project: string
           }}
           groupBy={groupBy}
           shown={shownSet}
+          colorOf={(id) => colors.get(id) ?? runColor(id)}
           onToggleShown={toggleShown}
           checked={new Set(checked.keys())}
           onToggleChecked={toggleChecked}
@@ -175,7 +178,7 @@ export function Workspace({ entity, project }: { entity: string; project: string
       <Panels
         entity={entity}
         project={project}
-        runs={shownRuns.map((run) => ({ run }))}
+        runs={shownRuns.map((run) => ({ run, color: colors.get(run.id)! }))}
         highlight={hovered}
         live
         emptyText="No run is shown in the charts: use a run’s colour chip to show it."

@@ -3,7 +3,6 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import type { RunDto } from '@stemma/core'
 import { Link } from '../app/link'
 import { paths } from '../app/router'
-import { runColor } from '../charts/colors'
 import type { Column } from './columns'
 import type { RunPages } from './run-pages'
 
@@ -23,6 +22,7 @@ interface Props {
   /** Field whose value groups rows (they arrive ordered by it); null: no grouping. */
   groupBy: Column | null
   shown: Set<string>
+  colorOf: (runId: string) => string
   onToggleShown: (run: RunDto) => void
   checked: Set<string>
   onToggleChecked: (run: RunDto) => void
@@ -192,7 +192,10 @@ function RunCells(
         <button
           type="button"
           className={`chip${shown ? ' on' : ''}`}
-          style={{ background: shown ? runColor(run.id) : 'transparent', borderColor: runColor(run.id) }}
+          style={{
+            background: shown ? props.colorOf(run.id) : 'transparent',
+            borderColor: props.colorOf(run.id),
+          }}
           aria-label={shown ? `Hide ${run.name} from charts` : `Show ${run.name} in charts`}
           aria-pressed={shown}
           onClick={() => props.onToggleShown(run)}
