@@ -49,9 +49,13 @@ function enc(s: string): string {
 
 const listeners = new Set<() => void>()
 const notify = () => listeners.forEach((l) => l())
-window.addEventListener('popstate', notify)
+let listening = false
 
 function subscribe(listener: () => void): () => void {
+  if (!listening) {
+    window.addEventListener('popstate', notify)
+    listening = true
+  }
   listeners.add(listener)
   return () => listeners.delete(listener)
 }

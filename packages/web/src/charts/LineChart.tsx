@@ -2,9 +2,10 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import uPlot, { type AlignedData, type Options } from 'uplot'
 import { liveEvents } from '../app/live'
 import { withAlpha } from './colors'
-import { loadSeries, type XAxis } from './load'
+import { groupLine } from './group-lines'
+import { loadBuckets, loadSeries, type XAxis } from './load'
 import type { Points } from './m4-points'
-import { smooth, type Smoothing } from './smoothing'
+import { formatSmoothing, smooth, type Smoothing } from './smoothing'
 
 export interface ChartRun {
   id: string
@@ -14,6 +15,10 @@ export interface ChartRun {
   forkStep: number | null
   /** Set on archived (pre-rewind) states, read-only. */
   archive?: number
+  /** Highest committed step (a group's shared bucket grid spans its members' steps). */
+  lastStep?: number | null
+  /** A group of runs: drawn as their mean with a min–max band instead of as one run. */
+  members?: ChartRun[]
 }
 
 export interface ChartSettings {
@@ -41,10 +46,14 @@ interface Props {
 }
 
 const HEIGHT = 200
+const NO_SMOOTHING: Smoothing = { kind: 'none' }
 const MIN_BUCKETS = 50
 const MAX_BUCKETS = 4000
 
-type Lines = Map<string, Points & { lastStep: number }>
+/** Lines by run and archive: a run's archived states share its id. Groups carry their band. */
+type Line = Points & { lastStep: number; lo?: number[]; hi?: number[] }
+type Lines = Map<string, Line>
+const lineKey = (run: ChartRun) => `${run.id}:${run.archive ?? ''}`
 
 /** One metric over the given runs: M4 buckets at ~one per pixel, re-queried on every zoom. */
 export function LineChart({
@@ -68,7 +77,7 @@ export function LineChart({
   linesRef.current = lines
   const onZoomRef = useRef(onZoom)
   onZoomRef.current = onZoom
-  const runKey = runs.map((r) => `${r.id}:${r.archive ?? ''}`).join(',')
+  const runKey = runs.map(lineKey).join(',')
   const { xAxis, zoom, hideInherited, smoothing, logX, logY } = settings
   const stepZoom = xAxis === '_step' ? zoom : null
   // Buckets follow the width in steps of 100 px, so resizing a window does not re-query per pixel.
@@ -87,7 +96,8 @@ export function LineChart({
   useEffect(() => {
     if (width === 0) return
     const controller = new AbortController()
-    const load = async (run: ChartRun) => {
+    const load = async (run: ChartRun): Promise<readonly [string, Line]> => {
+      if (run.members) return [lineKey(run), await loadGroup(run.members)]
       const from = hideInherited && run.forkStep !== null ? run.forkStep + 1 : undefined
       const minStep = Math.max(stepZoom ? Math.floor(stepZoom[0]) : 0, from ?? 0)
       const line = await loadSeries(
@@ -107,7 +117,37 @@ export function LineChart({
         if (controller.signal.aborted) throw err
         return { xs: [], ys: [], lastStep: -1 }
       })
-      return [run.id, line] as const
+      return [lineKey(run), line] as const
+    }
+    // A group's members share one bucket grid, so their buckets line up for the mean.
+    const loadGroup = async (members: ChartRun[]): Promise<Line> => {
+      const minStep = stepZoom ? Math.max(0, Math.floor(stepZoom[0])) : 0
+      const top = Math.max(0, ...members.map((m) => m.lastStep ?? 0))
+      const maxStep = Math.max(minStep, stepZoom ? Math.ceil(stepZoom[1]) : top)
+      const responses = await Promise.all(
+        members.map((m) =>
+          loadBuckets(
+            {
+              entity,
+              project,
+              runId: m.id,
+              archive: m.archive,
+              key: metric,
+              xAxis,
+              minStep,
+              maxStep,
+              buckets,
+            },
+            metric,
+            controller.signal,
+          ).catch((err: Error) => {
+            if (controller.signal.aborted) throw err
+            return null
+          }),
+        ),
+      )
+      const g = groupLine(responses.filter((r) => r !== null))
+      return { xs: g.xs, ys: g.mean, lo: g.lo, hi: g.hi, lastStep: maxStep }
     }
     Promise.all(runs.map(load)).then(
       (entries) => {
@@ -123,44 +163,60 @@ export function LineChart({
   // Live: append only the steps after what is drawn, for runs that log while the chart is open.
   useEffect(() => {
     if (!live) return
-    const offs = runs.map((run) =>
-      liveEvents.on(run.id, (event) => {
-        const current = linesRef.current?.get(run.id)
-        if (event.type !== 'data' || !current || event.lastStep === null) return
-        if (event.lastStep <= current.lastStep) return
-        if (stepZoom && stepZoom[1] < event.lastStep) return // a fixed range is on screen
-        const minStep = current.lastStep + 1
-        void loadSeries({
-          entity,
-          project,
-          runId: run.id,
-          key: metric,
-          xAxis,
-          minStep,
-          maxStep: event.lastStep,
-          buckets: Math.max(1, Math.min(MAX_BUCKETS, event.lastStep - minStep + 1, Math.ceil(buckets / 10))),
-        })
-          .then((more) => {
-            setLines((old) => {
-              const prev = old?.get(run.id)
-              if (!old || !prev || prev.lastStep >= more.lastStep || more.xs.length === 0) return old
-              const next = new Map(old)
-              next.set(run.id, {
-                xs: prev.xs.concat(more.xs),
-                ys: prev.ys.concat(more.ys),
-                lastStep: more.lastStep,
-              })
-              return next
-            })
+    const offs = runs
+      // Archived states are read-only and never grow; groups are re-read with the next zoom.
+      .filter((run) => run.archive === undefined && run.members === undefined)
+      .map((run) =>
+        liveEvents.on(run.id, (event) => {
+          const current = linesRef.current?.get(lineKey(run))
+          if (event.type !== 'data' || !current || event.lastStep === null) return
+          if (event.lastStep <= current.lastStep) return
+          if (stepZoom && stepZoom[1] < event.lastStep) return // a fixed range is on screen
+          const minStep = current.lastStep + 1
+          void loadSeries({
+            entity,
+            project,
+            runId: run.id,
+            key: metric,
+            xAxis,
+            minStep,
+            maxStep: event.lastStep,
+            buckets: Math.max(
+              1,
+              Math.min(MAX_BUCKETS, event.lastStep - minStep + 1, Math.ceil(buckets / 10)),
+            ),
           })
-          .catch(() => {})
-      }),
-    )
+            .then((more) => {
+              setLines((old) => {
+                const prev = old?.get(lineKey(run))
+                if (!old || !prev || prev.lastStep >= more.lastStep || more.xs.length === 0) return old
+                const next = new Map(old)
+                next.set(lineKey(run), {
+                  xs: prev.xs.concat(more.xs),
+                  ys: prev.ys.concat(more.ys),
+                  lastStep: more.lastStep,
+                })
+                return next
+              })
+            })
+            .catch(() => {})
+        }),
+      )
     return () => offs.forEach((off) => off())
   }, [live, runKey, metric, xAxis, stepZoom?.[0], stepZoom?.[1], buckets]) // eslint-disable-line react-hooks/exhaustive-deps
 
-  const data = useMemo(() => (lines ? alignedData(runs, lines, smoothing) : null), [lines, runKey, smoothing]) // eslint-disable-line react-hooks/exhaustive-deps
-  const smoothed = smoothing.kind !== 'none'
+  const grouped = runs.some((r) => r.members !== undefined)
+  const smoothed = smoothing.kind !== 'none' && !grouped
+  const perRun = grouped ? 3 : smoothed ? 2 : 1
+  // Which series of each run or group the readout and the highlight use: the drawn line.
+  const mainOffset = grouped ? 0 : perRun - 1
+  const drawnSmoothing = smoothed ? smoothing : NO_SMOOTHING
+  const smoothingKey = formatSmoothing(drawnSmoothing)
+  const data = useMemo(
+    () => (lines ? alignedData(runs, lines, drawnSmoothing) : null),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the keys stand for runs and smoothing
+    [lines, runKey, smoothingKey],
+  )
 
   // The chart is created once per set of runs and axes; data changes go through setData.
   useEffect(() => {
@@ -169,6 +225,7 @@ export function LineChart({
     const opts = chartOptions({
       runs,
       readout,
+      grouped,
       width,
       height,
       smoothed,
@@ -185,7 +242,7 @@ export function LineChart({
       plot.current = null
     }
     // Created again only when the series or axes change, never for new data.
-  }, [runKey, smoothed, logX, logY, xAxis, width > 0, data === null]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [runKey, smoothed, grouped, logX, logY, xAxis, width > 0, data === null]) // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     const u = plot.current
@@ -202,8 +259,7 @@ export function LineChart({
     const u = plot.current
     if (!u) return
     const index = runs.findIndex((r) => r.id === highlight)
-    const perRun = smoothed ? 2 : 1
-    u.setSeries(index < 0 ? null : 1 + index * perRun + perRun - 1, { focus: true }, false)
+    u.setSeries(index < 0 ? null : 1 + index * perRun + mainOffset, { focus: true }, false)
   }, [highlight, runKey, smoothed]) // eslint-disable-line react-hooks/exhaustive-deps
 
   const onKeyDown = (e: React.KeyboardEvent) => {
@@ -260,7 +316,8 @@ function dataExtent(lines: Lines): { xMin: number; xMax: number; yMax: number } 
 
 function alignedData(runs: ChartRun[], lines: Lines, smoothing: Smoothing): AlignedData {
   const tables: AlignedData[] = runs.map((run) => {
-    const line = lines.get(run.id) ?? { xs: [], ys: [] }
+    const line: Line = lines.get(lineKey(run)) ?? { xs: [], ys: [], lastStep: -1 }
+    if (run.members) return [line.xs, line.ys, line.lo ?? [], line.hi ?? []] as AlignedData
     if (smoothing.kind === 'none') return [line.xs, line.ys]
     return [line.xs, line.ys, smooth(line.xs, line.ys, smoothing)] as AlignedData
   })
@@ -271,6 +328,7 @@ function alignedData(runs: ChartRun[], lines: Lines, smoothing: Smoothing): Alig
 function chartOptions(o: {
   runs: ChartRun[]
   readout: React.RefObject<HTMLDivElement | null>
+  grouped: boolean
   width: number
   height: number
   smoothed: boolean
@@ -281,7 +339,16 @@ function chartOptions(o: {
   onZoomRef: React.RefObject<(range: [number, number] | null) => void>
 }): Options {
   const series: Options['series'] = [{}]
+  const bands: NonNullable<Options['bands']> = []
   for (const run of o.runs) {
+    if (o.grouped) {
+      const at = series.length
+      const edge = { stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } }
+      series.push({ label: run.name, stroke: run.color, width: 1.5, spanGaps: true, points: { show: false } })
+      series.push({ ...edge, label: `${run.name} min` }, { ...edge, label: `${run.name} max` })
+      bands.push({ series: [at + 2, at + 1], fill: withAlpha(run.color, 0.18) })
+      continue
+    }
     if (o.smoothed)
       series.push({
         label: `${run.name} (raw)`,
@@ -300,6 +367,7 @@ function chartOptions(o: {
     width: o.width,
     height: o.height,
     series,
+    bands,
     legend: { show: false },
     scales: {
       x: { time: o.time, ...(o.logX && { distr: 3 }) },
@@ -322,7 +390,16 @@ function chartOptions(o: {
           o.onZoomRef.current?.([a, b])
         },
       ],
-      setCursor: [(u) => showReadout(u, o.runs, o.smoothed, o.readout.current)],
+      setCursor: [
+        (u) =>
+          showReadout(
+            u,
+            o.runs,
+            o.grouped ? 3 : o.smoothed ? 2 : 1,
+            o.grouped ? 0 : o.smoothed ? 1 : 0,
+            o.readout.current,
+          ),
+      ],
       draw: o.time || o.stepAxis === false ? [] : [(u) => drawForkMarks(u, o.runs)],
     },
   }
@@ -332,17 +409,22 @@ function chartOptions(o: {
  * The value under the cursor of the run drawn nearest to it, written straight into the
  * readout element: cursor moves must not re-render React.
  */
-function showReadout(u: uPlot, runs: ChartRun[], smoothed: boolean, el: HTMLDivElement | null): void {
+function showReadout(
+  u: uPlot,
+  runs: ChartRun[],
+  perRun: number,
+  offset: number,
+  el: HTMLDivElement | null,
+): void {
   if (!el) return
   const i = u.cursor.idx
   if (i === null || i === undefined || u.cursor.top === undefined || u.cursor.top < 0) {
     el.textContent = ''
     return
   }
-  const perRun = smoothed ? 2 : 1
   let best: { name: string; value: number; distance: number } | null = null
   runs.forEach((run, r) => {
-    const value = u.data[1 + r * perRun + perRun - 1]?.[i]
+    const value = u.data[1 + r * perRun + offset]?.[i]
     if (value === null || value === undefined) return
     const distance = Math.abs(u.valToPos(value, 'y') - u.cursor.top!)
     if (!best || distance < best.distance) best = { name: run.name, value, distance }

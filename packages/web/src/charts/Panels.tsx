@@ -4,7 +4,7 @@ import { api, seg } from '../api/client'
 import { useFetch } from '../api/use-fetch'
 import { useQueryParam } from '../app/router'
 import { ChartControls } from './ChartControls'
-import { runColor } from './colors'
+import { colorsByPosition, runColor } from './colors'
 import { LineChart, type ChartRun } from './LineChart'
 import { isHidden, metricMatcher, sections } from './panel-keys'
 import { useChartSettings } from './settings'
@@ -58,6 +58,8 @@ export function Panels({
   highlight,
   live,
   emptyText,
+  legend,
+  groupOf,
 }: {
   entity: string
   project: string
@@ -65,17 +67,23 @@ export function Panels({
   highlight?: string | null
   live?: boolean
   emptyText?: ReactNode
+  /** Lists the lines' colours above the panels (when the runs are not beside them in a table). */
+  legend?: boolean
+  /** Draws one mean line with a min–max band per value of this (the runs table's grouping). */
+  groupOf?: ((run: RunDto) => string) | null
 }) {
   const controls = useChartSettings()
   const [search, setSearch] = useQueryParam('panels')
   const { data: keys, loading } = useMetricKeys(entity, project, runs)
-  const chartRuns: ChartRun[] = runs.map(({ run, archive, color }) => ({
+  const perRun: ChartRun[] = runs.map(({ run, archive, color }) => ({
     id: run.id,
     name: run.name,
     color: color ?? runColor(run.id),
     forkStep: run.forkedFrom?.step ?? null,
+    lastStep: run.lastStep,
     ...(archive !== undefined && { archive }),
   }))
+  const chartRuns = groupOf ? groupRuns(runs, perRun, groupOf) : perRun
   const match = metricMatcher(search ?? '')
   const shown = (keys?.metrics ?? []).filter(match)
   const groups = sections(shown)
@@ -92,6 +100,16 @@ export function Panels({
         />
         <ChartControls controls={controls} axisMetrics={keys?.axes ?? []} />
       </div>
+      {legend && (
+        <div className="legend" aria-label="Legend">
+          {chartRuns.map((r) => (
+            <span key={`${r.id}:${r.archive ?? ''}`}>
+              <span className="swatch" style={{ background: r.color }} />
+              {r.name}
+            </span>
+          ))}
+        </div>
+      )}
       {runs.length === 0 && <div className="empty">{emptyText ?? 'Select runs to chart them.'}</div>}
       {runs.length > 0 && !loading && keys && keys.metrics.length === 0 && (
         <div className="empty">These runs have logged no metrics yet.</div>
@@ -124,6 +142,28 @@ export function Panels({
       ))}
     </section>
   )
+}
+
+/** One chart line per group of runs, coloured by the group's position. */
+function groupRuns(runs: PanelRun[], lines: ChartRun[], groupOf: (run: RunDto) => string): ChartRun[] {
+  const groups = new Map<string, ChartRun[]>()
+  runs.forEach((r, i) => {
+    const name = groupOf(r.run) || '(none)'
+    let members = groups.get(name)
+    if (!members) groups.set(name, (members = []))
+    members.push(lines[i]!)
+  })
+  const names = [...groups.keys()].sort()
+  const colors = colorsByPosition(names)
+  return names
+    .map((name) => [name, groups.get(name)!] as const)
+    .map(([name, members]) => ({
+      id: `group:${name}`,
+      name: `${name} (${members.length})`,
+      color: colors.get(name)!,
+      forkStep: null,
+      members,
+    }))
 }
 
 /**

@@ -18,7 +18,7 @@ export interface SeriesQuery {
   buckets: number
 }
 
-function buckets(q: SeriesQuery, key: string, signal?: AbortSignal): Promise<BucketsResponse> {
+export function loadBuckets(q: SeriesQuery, key: string, signal?: AbortSignal): Promise<BucketsResponse> {
   return api<BucketsResponse>(`/runs/${seg(q.entity)}/${seg(q.project)}/${seg(q.runId)}/history/buckets`, {
     query: { key, minStep: q.minStep, maxStep: q.maxStep, buckets: q.buckets, archive: q.archive },
     ...(signal && { signal }),
@@ -30,12 +30,12 @@ export async function loadSeries(
   q: SeriesQuery,
   signal?: AbortSignal,
 ): Promise<Points & { lastStep: number }> {
-  const y = await buckets(q, q.key, signal)
+  const y = await loadBuckets(q, q.key, signal)
   const points = m4Points(y)
   const lastStep = y.data.lastStep.at(-1) ?? -1
   if (q.xAxis === '_step') return { ...points, lastStep }
   // The same grid for the axis series, so each bucket of one maps onto the same bucket of the other.
-  const x = await buckets(
+  const x = await loadBuckets(
     { ...q, minStep: y.minStep, maxStep: y.maxStep, buckets: y.buckets },
     q.xAxis,
     signal,

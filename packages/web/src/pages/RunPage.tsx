@@ -6,8 +6,8 @@ import { ConfirmDialog } from '../app/ConfirmDialog'
 import { Link } from '../app/link'
 import { liveEvents, runEventsPath, useEventStream } from '../app/live'
 import { paths, RUN_TABS, useQueryParam, type RunTab } from '../app/router'
-import { Panels } from '../charts/Panels'
 import { LogsTab } from '../run/LogsTab'
+import { RunWorkspace } from '../run/RunWorkspace'
 import { Overview } from '../run/Overview'
 import { SystemTab } from '../run/SystemTab'
 
@@ -116,11 +116,11 @@ export function RunPage({
         />
       )}
       {tab === 'workspace' && (
-        <Panels
+        <RunWorkspace
           entity={entity}
           project={project}
-          runs={[{ run, ...(archive !== undefined && { archive }) }]}
-          live={archive === undefined}
+          run={run}
+          {...(archive !== undefined && { archive })}
         />
       )}
       {tab === 'system' && <SystemTab runPath={runPath} {...(archive !== undefined && { archive })} />}

@@ -180,6 +180,8 @@ export function Workspace({ entity, project }: { entity: string; project: string
         project={project}
         runs={shownRuns.map((run) => ({ run, color: colors.get(run.id)! }))}
         highlight={hovered}
+        groupOf={groupBy ? (run) => groupBy.text(run, Date.now()) : null}
+        legend={groupBy !== null}
         live
         emptyText="No run is shown in the charts: use a run’s colour chip to show it."
       />

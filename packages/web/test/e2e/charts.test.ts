@@ -131,6 +131,12 @@ describe('charts', () => {
     await page.getByLabel('hide inherited').check()
     await expect.poll(async () => (await extent(page, 'score')).xMin).toBe(200)
 
+    // The family view charts the tree together: here the parent with its fork.
+    await page.goto(`${web.server.baseUrl}/admin/${PROJECT}/runs/${parent.id}/workspace?family=1`)
+    await expect.poll(() => page.getByLabel('Legend').textContent()).toBe('parentchild (fork)')
+    await expect.poll(async () => (await extent(page, 'score')).points).toBe(600)
+    await screenshot(page, 'chart-family')
+
     await page.goto(`${web.server.baseUrl}/admin/${PROJECT}/runs/${fork.id}`)
     await page.locator('a.forked-from').click()
     await page.getByRole('heading', { name: 'parent' }).waitFor()

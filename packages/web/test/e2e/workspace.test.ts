@@ -110,6 +110,10 @@ describe('project workspace', () => {
     expect(await page.locator('.group-label').allTextContents()).toEqual(
       expect.arrayContaining(['sweep-a', 'sweep-b', 'sweep-c']),
     )
+    // Charts draw one mean line with a min–max band per group.
+    await expect.poll(() => page.getByLabel('Legend').textContent()).toBe('sweep-a (2)sweep-b (2)sweep-c (1)')
+    const loss = page.locator('.chart[data-metric="train/loss"]')
+    await expect.poll(() => loss.getAttribute('data-points')).toBe('60')
     await screenshot(page, 'workspace-filtered')
   })
 
