@@ -18,6 +18,8 @@ export default async function setup() {
   execFileSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: 'packages/web',
     stdio: 'inherit',
+    // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
   })
   if (!process.env.STEMMA_TEST_PG_URL) {
     cluster = await startPostgresCluster()

@@ -14,6 +14,12 @@ import { buildFilter, parseFilterRows } from '../runs/run-query'
 import { useRunPages } from '../runs/run-pages'
 import { RunsTable } from '../runs/RunsTable'
 
+/** Each run's colour is its group's, with groups coloured by their sorted names (as the charts do). */
+function groupColors(runs: RunDto[], groupOf: (run: RunDto) => string): Map<string, string> {
+  const byGroup = colorsByPosition([...new Set(runs.map(groupOf))].sort())
+  return new Map(runs.map((run) => [run.id, byGroup.get(groupOf(run))!]))
+}
+
 /** W&B's default: charts show the most recent runs, never every run of a large project. */
 const DEFAULT_SHOWN = 10
 const list = (text: string | null) => (text ? text.split(',').filter((s) => s !== '') : [])
@@ -62,7 +68,10 @@ export function Workspace({ entity, project }: { entity: string; project: string
   )
   const shownRuns = shown.data ?? []
   const shownSet = new Set(shownRuns.map((r) => r.id))
-  const colors = colorsByPosition(shownRuns.map((r) => r.id))
+  // Grouped, a run's chip takes its group's colour: the colour of its line in the charts.
+  const colors = groupBy
+    ? groupColors(shownRuns, (run) => groupBy.text(run, Date.now()) || '(none)')
+    : colorsByPosition(shownRuns.map((r) => r.id))
   const toggleShown = (run: RunDto) => {
     const ids = shownRuns.map((r) => r.id)
     setRunsParam(

@@ -163,3 +163,28 @@ describe('project workspace', () => {
     expect(res.status).toBe(404)
   })
 })
+
+describe('a project with many runs', () => {
+  it('keeps only the visible rows in the page and jumps straight to a row far down', async () => {
+    const RUNS = 1500
+    for (let i = 0; i < RUNS; i++) {
+      const res = await web.server.request('/api/v1/runs', {
+        method: 'POST',
+        body: JSON.stringify({ project: 'many', id: `m${String(i).padStart(5, '0')}`, name: `many-${i}` }),
+      })
+      expect(res.status).toBe(201)
+    }
+    const { page } = await web.signedIn()
+    await page.goto(`${web.server.baseUrl}/admin/many`)
+    await page.getByText(`${RUNS} runs`).waitFor()
+    await page.locator('[role=row][data-run-id]').first().waitFor()
+    expect(await page.locator('[role=row][aria-rowindex]').count()).toBeLessThan(60)
+    // Newest first: row 1,001 is run 499; its page is fetched by offset, not by walking 10 pages.
+    await page.locator('.runs-table .scroller').evaluate((el) => (el.scrollTop = 1000 * 32))
+    const row = page.locator('[role=row][aria-rowindex="1001"][data-run-id]')
+    await row.waitFor()
+    expect(await row.locator('.cell.name a').textContent()).toBe('many-499')
+    expect(await page.locator('[role=row][aria-rowindex]').count()).toBeLessThan(60)
+    await screenshot(page, 'workspace-many-runs')
+  })
+})
