@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 
 export interface Loaded<T> {
   data: T | undefined
@@ -12,6 +12,7 @@ export interface Loaded<T> {
 export function useFetch<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true })
   const [generation, setGeneration] = useState(0)
+  const reload = useCallback(() => setGeneration((g) => g + 1), [])
   useEffect(() => {
     const controller = new AbortController()
     setState((s) => ({ ...s, loading: true }))
@@ -26,6 +27,6 @@ export function useFetch<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
     data: state.data,
     error: state.error,
     loading: state.loading,
-    reload: () => setGeneration((g) => g + 1),
+    reload,
   }
 }

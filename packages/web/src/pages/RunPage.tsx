@@ -43,16 +43,20 @@ export function RunPage({
   useEffect(() => setRun(data ?? null), [data])
 
   useEventStream(archive === undefined ? runEventsPath(entity, project, runId) : null)
+  // Live state first, then the whole run read again (exit code, end time, summary). A read is
+  // started after each state change, and a newer one aborts an older one, so an answer from
+  // before a change can never overwrite what the change showed.
   useEffect(
     () =>
-      liveEvents.on(runId, (e) =>
+      liveEvents.on(runId, (e) => {
         setRun((r) =>
           r && !r.archived
             ? { ...r, state: e.state, lastStep: e.lastStep, stopRequested: e.stopRequested }
             : r,
-        ),
-      ),
-    [runId],
+        )
+        if (e.type === 'state') reload()
+      }),
+    [runId, reload],
   )
 
   if (error)
@@ -67,8 +71,9 @@ export function RunPage({
 
   const stop = async () => {
     setStopping(false)
-    setRun(await api<RunDto>(`${runPath}/stop`, { method: 'POST' }))
-    reload()
+    const stopped = await api<RunDto>(`${runPath}/stop`, { method: 'POST' })
+    // The process may have ended the run as killed already (its event arrived first).
+    setRun((r) => (r && r.state !== 'running' ? r : stopped))
   }
   const query = archive !== undefined ? `?archive=${archive}` : ''
 

@@ -135,7 +135,10 @@ describe('run page', () => {
         .getByRole('dialog', { name: 'Stop this run?' })
         .getByRole('button', { name: 'Stop run' })
         .click()
-      await expect.poll(() => page.getByTestId('run-state').textContent(), { timeout: 15_000 }).toBe('killed')
+      const apiState = async () =>
+        (await web.server.json<{ state: string }>(`/api/v1/runs/admin/${PROJECT}/${run.id}`)).state
+      await expect.poll(apiState, { timeout: 15_000 }).toBe('killed')
+      await expect.poll(() => page.getByTestId('run-state').textContent(), { timeout: 5_000 }).toBe('killed')
       expect(stopRequested).toBe(true)
       await screenshot(page, 'run-stopped')
     } finally {

@@ -7,6 +7,8 @@ let web: WebTest
 const PROJECT = 'ws-proj'
 /** Run name → id, as the SDK created them. */
 const ids = new Map<string, string>()
+/** The project address the SDK prints at init. */
+let projectUrl = ''
 
 /** Five finished runs with distinct configs, tags, groups and losses, created in this order. */
 const SEEDS = [
@@ -30,6 +32,7 @@ beforeAll(async () => {
     for (let i = 0; i < 20; i++) run.log({ 'train/loss': s.loss + 1 / (i + 1), acc: i / 20 })
     run.summary.set('best_loss', s.loss)
     ids.set(s.name, run.id)
+    projectUrl = run.projectUrl!
     await run.finish()
   }
 })
@@ -57,7 +60,8 @@ async function expectNames(page: Page, names: string[]) {
 describe('project workspace', () => {
   it('lists the runs, newest first, with their columns, and charts the ten most recent', async () => {
     const { page } = await web.signedIn()
-    await page.goto(`${web.server.baseUrl}/admin/${PROJECT}`)
+    await page.goto(projectUrl)
+    expect(new URL(projectUrl).pathname).toBe(`/admin/${PROJECT}`)
     await expectNames(page, ['gamma', 'beta-lr2', 'beta-lr1', 'alpha-lr2', 'alpha-lr1'])
     const headers = await page.locator('[role=columnheader]').allTextContents()
     for (const h of ['Name', 'State', 'Created', 'Runtime', 'Tags', 'Notes', 'Group', 'Job type']) {
@@ -73,6 +77,20 @@ describe('project workspace', () => {
     await page.locator('.chart[data-metric="train/loss"] canvas').first().waitFor()
     expect(await page.locator('.section > summary').allTextContents()).toEqual(['Charts 1', 'train 1'])
     await screenshot(page, 'workspace')
+  })
+
+  it('moves the cursor of every panel together', async () => {
+    const { page } = await web.signedIn()
+    await page.goto(`${web.server.baseUrl}/admin/${PROJECT}`)
+    const acc = page.locator('.chart[data-metric="acc"]')
+    const loss = page.locator('.chart[data-metric="train/loss"]')
+    await loss.locator('canvas').waitFor()
+    await acc.locator('canvas').waitFor()
+    const box = (await acc.locator('.u-over').boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    // uPlot hides an idle cursor with the u-off class; the synced one is shown at the same step.
+    await expect.poll(() => loss.locator('.u-cursor-x').getAttribute('class')).not.toContain('u-off')
+    await expect.poll(() => loss.locator('.readout').textContent()).toMatch(/^\d+ · /)
   })
 
   it('adds a config column, and searches, filters, sorts and groups through the server', async () => {
