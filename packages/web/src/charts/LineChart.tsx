@@ -4,7 +4,7 @@ import { liveEvents } from '../app/live'
 import { withAlpha } from './colors'
 import { groupLine } from './group-lines'
 import { loadBuckets, loadSeries, type XAxis } from './load'
-import type { Points } from './m4-points'
+import type { Band, Points } from './m4-points'
 import { formatSmoothing, smooth, type Smoothing } from './smoothing'
 
 export interface ChartRun {
@@ -51,7 +51,7 @@ const MIN_BUCKETS = 50
 const MAX_BUCKETS = 4000
 
 /** Lines by run and archive: a run's archived states share its id. Groups carry their band. */
-type Line = Points & { lastStep: number; lo?: number[]; hi?: number[] }
+type Line = Points & { lastStep: number; band?: Band }
 type Lines = Map<string, Line>
 const lineKey = (run: ChartRun) => `${run.id}:${run.archive ?? ''}`
 
@@ -115,7 +115,7 @@ export function LineChart({
         controller.signal,
       ).catch((err: Error) => {
         if (controller.signal.aborted) throw err
-        return { xs: [], ys: [], lastStep: -1 }
+        return { xs: [], ys: [], lastStep: -1, band: { xs: [], lo: [], hi: [] } }
       })
       return [lineKey(run), line] as const
     }
@@ -147,7 +147,7 @@ export function LineChart({
         ),
       )
       const g = groupLine(responses.filter((r) => r !== null))
-      return { xs: g.xs, ys: g.mean, lo: g.lo, hi: g.hi, lastStep: maxStep }
+      return { xs: g.xs, ys: g.mean, band: { xs: g.xs, lo: g.lo, hi: g.hi }, lastStep: maxStep }
     }
     Promise.all(runs.map(load)).then(
       (entries) => {
@@ -195,6 +195,11 @@ export function LineChart({
                   xs: prev.xs.concat(more.xs),
                   ys: prev.ys.concat(more.ys),
                   lastStep: more.lastStep,
+                  band: {
+                    xs: (prev.band?.xs ?? []).concat(more.band.xs),
+                    lo: (prev.band?.lo ?? []).concat(more.band.lo),
+                    hi: (prev.band?.hi ?? []).concat(more.band.hi),
+                  },
                 })
                 return next
               })
@@ -207,9 +212,11 @@ export function LineChart({
 
   const grouped = runs.some((r) => r.members !== undefined)
   const smoothed = smoothing.kind !== 'none' && !grouped
-  const perRun = grouped ? 3 : smoothed ? 2 : 1
+  // A group's mean, or a smoothed line, is drawn over a min–max band: three series each.
+  const banded = grouped || smoothed
+  const perRun = banded ? 3 : 1
   // Which series of each run or group the readout and the highlight use: the drawn line.
-  const mainOffset = grouped ? 0 : perRun - 1
+  const mainOffset = 0
   const drawnSmoothing = smoothed ? smoothing : NO_SMOOTHING
   const smoothingKey = formatSmoothing(drawnSmoothing)
   const data = useMemo(
@@ -225,10 +232,9 @@ export function LineChart({
     const opts = chartOptions({
       runs,
       readout,
-      grouped,
+      banded,
       width,
       height,
-      smoothed,
       logX,
       logY,
       time: xAxis === '_timestamp',
@@ -242,7 +248,7 @@ export function LineChart({
       plot.current = null
     }
     // Created again only when the series or axes change, never for new data.
-  }, [runKey, smoothed, grouped, logX, logY, xAxis, width > 0, data === null]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [runKey, banded, logX, logY, xAxis, width > 0, data === null]) // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     const u = plot.current
@@ -260,7 +266,7 @@ export function LineChart({
     if (!u) return
     const index = runs.findIndex((r) => r.id === highlight)
     u.setSeries(index < 0 ? null : 1 + index * perRun + mainOffset, { focus: true }, false)
-  }, [highlight, runKey, smoothed]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [highlight, runKey, banded]) // eslint-disable-line react-hooks/exhaustive-deps
 
   const onKeyDown = (e: React.KeyboardEvent) => {
     const u = plot.current
@@ -317,9 +323,12 @@ function dataExtent(lines: Lines): { xMin: number; xMax: number; yMax: number } 
 function alignedData(runs: ChartRun[], lines: Lines, smoothing: Smoothing): AlignedData {
   const tables: AlignedData[] = runs.map((run) => {
     const line: Line = lines.get(lineKey(run)) ?? { xs: [], ys: [], lastStep: -1 }
-    if (run.members) return [line.xs, line.ys, line.lo ?? [], line.hi ?? []] as AlignedData
+    const band = line.band ?? { xs: [], lo: [], hi: [] }
+    if (run.members) return [line.xs, line.ys, band.lo, band.hi] as AlignedData
     if (smoothing.kind === 'none') return [line.xs, line.ys]
-    return [line.xs, line.ys, smooth(line.xs, line.ys, smoothing)] as AlignedData
+    // The smoothed line on its points, the raw extent as a band on the buckets' middles.
+    const smoothedLine: AlignedData = [line.xs, smooth(line.xs, line.ys, smoothing)]
+    return uPlot.join([smoothedLine, [band.xs, band.lo, band.hi]])
   })
   if (tables.length === 0) return [[]]
   return tables.length === 1 ? tables[0]! : uPlot.join(tables)
@@ -328,10 +337,9 @@ function alignedData(runs: ChartRun[], lines: Lines, smoothing: Smoothing): Alig
 function chartOptions(o: {
   runs: ChartRun[]
   readout: React.RefObject<HTMLDivElement | null>
-  grouped: boolean
+  banded: boolean
   width: number
   height: number
-  smoothed: boolean
   logX: boolean
   logY: boolean
   time: boolean
@@ -341,22 +349,15 @@ function chartOptions(o: {
   const series: Options['series'] = [{}]
   const bands: NonNullable<Options['bands']> = []
   for (const run of o.runs) {
-    if (o.grouped) {
+    if (o.banded) {
       const at = series.length
-      const edge = { stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } }
+      // Faint edges: a band one bucket wide (a spike) is still seen as a line to its top.
+      const edge = { stroke: withAlpha(run.color, 0.35), width: 1, spanGaps: true, points: { show: false } }
       series.push({ label: run.name, stroke: run.color, width: 1.5, spanGaps: true, points: { show: false } })
       series.push({ ...edge, label: `${run.name} min` }, { ...edge, label: `${run.name} max` })
       bands.push({ series: [at + 2, at + 1], fill: withAlpha(run.color, 0.18) })
       continue
     }
-    if (o.smoothed)
-      series.push({
-        label: `${run.name} (raw)`,
-        stroke: withAlpha(run.color, 0.25),
-        width: 1,
-        spanGaps: true,
-        points: { show: false },
-      })
     series.push({ label: run.name, stroke: run.color, width: 1.5, spanGaps: true, points: { show: false } })
   }
   const css = getComputedStyle(document.documentElement)
@@ -390,16 +391,7 @@ function chartOptions(o: {
           o.onZoomRef.current?.([a, b])
         },
       ],
-      setCursor: [
-        (u) =>
-          showReadout(
-            u,
-            o.runs,
-            o.grouped ? 3 : o.smoothed ? 2 : 1,
-            o.grouped ? 0 : o.smoothed ? 1 : 0,
-            o.readout.current,
-          ),
-      ],
+      setCursor: [(u) => showReadout(u, o.runs, o.banded ? 3 : 1, 0, o.readout.current)],
       draw: o.time || o.stepAxis === false ? [] : [(u) => drawForkMarks(u, o.runs)],
     },
   }

@@ -6,6 +6,22 @@ export interface Points {
   ys: number[]
 }
 
+/** Each bucket's min and max at its middle step: the band drawn behind a smoothed line. */
+export interface Band {
+  xs: number[]
+  lo: number[]
+  hi: number[]
+}
+
+export function m4Band(b: BucketsResponse): Band {
+  const { step, lastStep, min, max } = b.data
+  return {
+    xs: step.map((s, i) => (s + lastStep[i]!) / 2),
+    lo: min.map((v) => decodeNumber(v)!),
+    hi: max.map((v) => decodeNumber(v)!),
+  }
+}
+
 /**
  * Turns M4 buckets into the points that draw them exactly at one bucket per pixel: the first
  * value at the bucket's first step, min and max inside it, the last value at its last step. A

@@ -37,11 +37,11 @@ async function extent(page: Page, metric: string) {
  * The topmost canvas row (as a fraction of the plot height) with the run's colour: a spike to
  * 100 over a line near 1 reaches the top of the plot, the rest of the line lies at the bottom.
  */
-async function highestLinePixel(page: Page, metric: string): Promise<number> {
+async function highestLinePixel(page: Page, metric: string, minAlpha = 200): Promise<number> {
   return page
     .locator(`.chart[data-metric="${metric}"] canvas`)
     .first()
-    .evaluate((canvas: HTMLCanvasElement) => {
+    .evaluate((canvas: HTMLCanvasElement, minAlpha) => {
       const ctx = canvas.getContext('2d')!
       const { width, height } = canvas
       const pixels = ctx.getImageData(0, 0, width, height).data
@@ -50,11 +50,11 @@ async function highestLinePixel(page: Page, metric: string): Promise<number> {
           const i = (y * width + x) * 4
           const [r, g, b, a] = [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!, pixels[i + 3]!]
           // Saturated, opaque: a series stroke, not grid, axis text or background.
-          if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 80) return y / height
+          if (a > minAlpha && Math.max(r, g, b) - Math.min(r, g, b) > 80) return y / height
         }
       }
       return 1
-    })
+    }, minAlpha)
 }
 
 describe('charts', () => {
@@ -93,6 +93,12 @@ describe('charts', () => {
     await over.dblclick()
     await expect.poll(async () => (await extent(page, 'loss')).xMin, { timeout: 10_000 }).toBe(0)
     expect(new URL(page.url()).searchParams.get('zoom')).toBeNull()
+
+    // Smoothed, the spike flattens in the line, but the buckets' min–max band still reaches it.
+    await page.getByLabel('Smoothing').selectOption('ema')
+    await expect.poll(() => new URL(page.url()).searchParams.get('smooth')).toBe('ema:0.6')
+    await expect.poll(() => highestLinePixel(page, 'loss', 20)).toBeLessThan(0.25)
+    await screenshot(page, 'chart-smoothed')
   })
 
   it('plots against a logged step metric', async () => {
@@ -109,6 +115,13 @@ describe('charts', () => {
     await expect.poll(async () => (await extent(page, 'val')).xMax).toBe(4)
     expect((await extent(page, 'val')).xMin).toBe(0)
     expect(new URL(page.url()).searchParams.get('x')).toBe('epoch')
+    // Relative time: seconds since the run started; wall time: Unix seconds.
+    await page.getByLabel('X axis').selectOption('_runtime')
+    await expect.poll(async () => (await extent(page, 'val')).xMax).toBeLessThan(60)
+    expect((await extent(page, 'val')).xMax).toBeGreaterThan(0)
+    await page.getByLabel('X axis').selectOption('_timestamp')
+    await expect.poll(async () => (await extent(page, 'val')).xMin).toBeGreaterThan(Date.now() / 1000 - 300)
+    expect((await extent(page, 'val')).xMax).toBeLessThanOrEqual(Date.now() / 1000)
   })
 
   it('draws a fork as one line through its parent’s steps, unless inherited points are hidden', async () => {
