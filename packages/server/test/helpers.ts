@@ -143,7 +143,8 @@ export async function startAppWithRoutes(
 
 export const INDEX_HTML =
   '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>\n'
-export const ASSET_JS = 'console.log("stemma")\n'
+/** Long enough to be worth compressing, as real bundles are. */
+export const ASSET_JS = 'console.log("stemma")\n'.repeat(50)
 
 /**
  * A built web app as Vite lays it out (index.html, hashed assets, a favicon) in `<dir>/dist`,

@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { openSqliteStore } from '@stemma/store'
 import { createServer } from '@stemma/server'
 import { ASSET_JS, INDEX_HTML, json, startApp, webRootFixture, type TestApp } from './helpers.js'
@@ -29,6 +30,24 @@ function get(
           body: Buffer.concat(chunks).toString('utf8'),
         }),
       )
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** As `get`, with the body as bytes (a compressed body is not text). */
+function getRaw(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+  const { hostname, port } = new URL(base)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path, headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }))
     })
     req.on('error', reject)
     req.end()
@@ -95,6 +114,14 @@ describe('the built web app', () => {
     const head = await get(base, '/assets/index-abc123.js', {}, 'HEAD')
     expect(head.status).toBe(200)
     expect(head.body).toBe('')
+    // Text files go out gzipped to clients that accept it (compressed once, at startup).
+    const packed = await getRaw(base, '/assets/index-abc123.js', { 'accept-encoding': 'br, gzip;q=0.8' })
+    expect(packed.headers['content-encoding']).toBe('gzip')
+    expect(packed.headers.vary).toBe('accept-encoding')
+    expect(gunzipSync(packed.body).toString('utf8')).toBe(ASSET_JS)
+    const refused = await getRaw(base, '/assets/index-abc123.js', { 'accept-encoding': 'gzip;q=0' })
+    expect(refused.headers['content-encoding']).toBeUndefined()
+    expect(refused.body.toString('utf8')).toBe(ASSET_JS)
     const icon = await get(base, '/favicon.svg')
     expect(icon.status).toBe(200)
     expect(icon.headers['content-type']).toBe('image/svg+xml')

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
+import { constants, gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { contentTypeOf } from './content-types.js'
 
@@ -7,7 +8,12 @@ export interface WebFile {
   body: Buffer
   contentType: string
   etag: string
+  /** The body gzipped once at startup, for text types where that saves bytes. */
+  gzip: Buffer | null
 }
+
+/** Types worth compressing: images and fonts are compressed already. */
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|wasm)|image\/svg)/
 
 /** URL path (`/assets/index-abc123.js`) → file. */
 export type WebFiles = ReadonlyMap<string, WebFile>
@@ -35,5 +41,11 @@ export function loadWebFiles(root: string): WebFiles {
 
 function webFile(name: string, body: Buffer): WebFile {
   const digest = createHash('sha256').update(body).digest('base64url').slice(0, 27)
-  return { body, contentType: contentTypeOf(name), etag: `"${digest}"` }
+  const contentType = contentTypeOf(name)
+  let gzip: Buffer | null = null
+  if (COMPRESSIBLE.test(contentType)) {
+    const packed = gzipSync(body, { level: constants.Z_BEST_COMPRESSION })
+    if (packed.length < body.length) gzip = packed
+  }
+  return { body, contentType, etag: `"${digest}"`, gzip }
 }

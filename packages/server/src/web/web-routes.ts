@@ -58,6 +58,22 @@ export function webRoutes(app: FastifyInstance, files: WebFiles | null): void {
 
 function send(request: FastifyRequest, reply: FastifyReply, file: WebFile, cacheControl: string) {
   reply.header('cache-control', cacheControl).header('etag', file.etag)
+  if (file.gzip !== null) reply.header('vary', 'accept-encoding')
   if (request.headers['if-none-match'] === file.etag) return reply.code(304).send()
-  return reply.type(file.contentType).send(file.body)
+  reply.type(file.contentType)
+  // Compressed once at startup; the API's JSON replies are not compressed.
+  if (file.gzip !== null && acceptsGzip(request.headers['accept-encoding'])) {
+    return reply.header('content-encoding', 'gzip').send(file.gzip)
+  }
+  return reply.send(file.body)
+}
+
+function acceptsGzip(header: string | string[] | undefined): boolean {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '')
+  return value.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';')
+    if (coding !== 'gzip' && coding !== '*') return false
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    return q === undefined || Number(q.slice(2)) > 0
+  })
 }
