@@ -83,7 +83,9 @@ export function Panels({
     lastStep: run.lastStep,
     ...(archive !== undefined && { archive }),
   }))
-  const chartRuns = groupOf ? groupRuns(runs, perRun, groupOf) : perRun
+  // Groups are averaged bucket by bucket on a shared step grid, so only along the step axis.
+  const grouped = groupOf && controls.settings.xAxis === '_step' ? groupOf : null
+  const chartRuns = grouped ? groupRuns(runs, perRun, grouped) : perRun
   const match = metricMatcher(search ?? '')
   const shown = (keys?.metrics ?? []).filter(match)
   const groups = sections(shown)
@@ -109,6 +111,11 @@ export function Panels({
             </span>
           ))}
         </div>
+      )}
+      {groupOf && !grouped && (
+        <p className="hint">
+          Groups are drawn as their mean on the Step axis; on this axis each run is drawn.
+        </p>
       )}
       {runs.length === 0 && <div className="empty">{emptyText ?? 'Select runs to chart them.'}</div>}
       {runs.length > 0 && !loading && keys && keys.metrics.length === 0 && (

@@ -37,6 +37,8 @@ export function RunsTable(props: Props) {
   const { pages, columns, order } = props
   const scroller = useRef<HTMLDivElement>(null)
   const [widths, setWidths] = useState<Record<string, number>>({})
+  // A drag that ends outside the handle fires a click on the header: it must not sort.
+  const resizing = useRef(false)
   const count = pages.total ?? 0
   const virtualizer = useVirtualizer({
     count,
@@ -67,7 +69,10 @@ export function RunsTable(props: Props) {
   const totalWidth = LEAD_WIDTH + NAME_WIDTH + ordered.reduce((n, c) => n + widthOf(c), 0)
   const now = Date.now()
 
-  const sortBy = (id: string) => props.onOrder(order === id ? `-${id}` : order === `-${id}` ? id : `-${id}`)
+  const sortBy = (id: string) => {
+    if (resizing.current) return
+    props.onOrder(order === id ? `-${id}` : order === `-${id}` ? id : `-${id}`)
+  }
   const sortMark = (id: string) => (order === id ? ' ▲' : order === `-${id}` ? ' ▼' : '')
 
   const startResize = (c: Column) => (e: ReactPointerEvent) => {
@@ -75,9 +80,11 @@ export function RunsTable(props: Props) {
     e.stopPropagation()
     const x0 = e.clientX
     const w0 = widthOf(c)
+    resizing.current = true
     const move = (ev: PointerEvent) =>
       setWidths((w) => ({ ...w, [c.id]: Math.max(50, w0 + ev.clientX - x0) }))
     const up = () => {
+      setTimeout(() => (resizing.current = false))
       window.removeEventListener('pointermove', move)
       window.removeEventListener('pointerup', up)
     }

@@ -101,8 +101,20 @@ describe('project workspace', () => {
     await page.getByRole('button', { name: 'Columns' }).click()
     await page.getByRole('dialog', { name: 'Columns' }).getByLabel('config.lr').check()
     await page.getByRole('dialog', { name: 'Columns' }).getByLabel('summary.best_loss').check()
+    // Pinned, a column moves beside the name; its header's handle resizes it.
+    await page.getByRole('dialog', { name: 'Columns' }).getByRole('button', { name: 'Pin' }).first().click()
     await page.getByRole('button', { name: 'Columns' }).click()
-    expect(await page.locator('[role=columnheader]').allTextContents()).toContain('config.lr')
+    const headers = await page.locator('[role=columnheader]').allTextContents()
+    expect(headers.slice(1, 3)).toEqual(['Name', 'config.lr'])
+    const header = page.locator('[role=columnheader]', { hasText: 'config.lr' })
+    const before = (await header.boundingBox())!
+    const handle = (await header.locator('.resize').boundingBox())!
+    await page.mouse.move(handle.x + 2, handle.y + handle.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(handle.x + 82, handle.y + handle.height / 2, { steps: 4 })
+    await page.mouse.up()
+    expect((await header.boundingBox())!.width).toBeGreaterThan(before.width + 60)
+    expect(new URL(page.url()).searchParams.get('sort')).toBeNull() // resizing is not sorting
     await expect
       .poll(() => page.locator('[role=row]').filter({ hasText: 'beta-lr2' }).textContent())
       .toContain('0.001')
