@@ -1,6 +1,8 @@
 import {
   toWireJson,
   type CommittedRow,
+  type ConsoleLine,
+  type SystemSample,
   type IngestBatch,
   type MetricDefinition,
   type RejectedRow,
@@ -14,6 +16,8 @@ import type { WalWriter } from './wal.js'
 
 /** About 4 MB of JSON: far below the server's 16 MiB body limit, large enough to amortise a request. */
 const MAX_POINTS_PER_BATCH = 250_000
+/** Console lines that start a flush early: a script printing fast still sends bounded batches. */
+const MAX_CONSOLE_LINES_PER_BATCH = 5_000
 /** Buffered rows, as a multiple of `maxBufferedRows`, at which `log()` itself flushes. */
 const HARD_CAP_FACTOR = 4
 
@@ -45,6 +49,8 @@ export class Pipeline implements StepSink {
   private metrics = new Map<string, MetricDefinition>()
   private metadata: Record<string, unknown> | undefined
   private preempting = false
+  private consoleLines: ConsoleLine[] = []
+  private systemSamples: SystemSample[] = []
   private seq = 0
   private timer: NodeJS.Timeout | undefined
   private earlyFlushScheduled = false
@@ -115,6 +121,18 @@ export class Pipeline implements StepSink {
     this.preempting = true
   }
 
+  /** A captured console line; goes out with the next batch (a flood of output flushes early). */
+  addConsole(line: ConsoleLine): void {
+    if (this.consoleLines.push(line) >= MAX_CONSOLE_LINES_PER_BATCH && !this.earlyFlushScheduled) {
+      this.earlyFlushScheduled = true
+      setImmediate(() => this.safeFlush())
+    }
+  }
+
+  addSystem(sample: SystemSample): void {
+    this.systemSamples.push(sample)
+  }
+
   /**
    * Drains everything pending into one batch. With `exit`, the batch is written even when empty:
    * it is the record that ends the run. Returns the batch, if one was made.
@@ -129,7 +147,9 @@ export class Pipeline implements StepSink {
       this.summaryOverrides !== undefined ||
       this.metrics.size > 0 ||
       this.metadata !== undefined ||
-      this.preempting
+      this.preempting ||
+      this.consoleLines.length > 0 ||
+      this.systemSamples.length > 0
     if (!hasData && exit === undefined) return undefined
     this.rows = []
     if (this.options.wal === undefined) {
@@ -165,6 +185,8 @@ export class Pipeline implements StepSink {
     if (this.metrics.size > 0) batch.metrics = [...this.metrics.values()]
     if (this.metadata !== undefined) batch.metadata = this.metadata
     if (this.preempting) batch.preempting = true
+    if (this.consoleLines.length > 0) batch.console = this.consoleLines
+    if (this.systemSamples.length > 0) batch.system = this.systemSamples
     if (exit !== undefined) batch.exit = exit
     this.clearPending()
     const body = encodeBatch(batch)
@@ -181,6 +203,8 @@ export class Pipeline implements StepSink {
     this.metrics = new Map()
     this.metadata = undefined
     this.preempting = false
+    this.consoleLines = []
+    this.systemSamples = []
   }
 }
 

@@ -13,6 +13,8 @@ import {
 import './dispose.js'
 import { HistoryEncoder } from './history-encoder.js'
 import { LocalSummary } from './local-summary.js'
+import { ConsoleCapture } from './capture/console-capture.js'
+import { SystemSampler } from './capture/system-sampler.js'
 import { Pipeline } from './pipeline.js'
 import { RunConfig } from './run-config.js'
 import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-files.js'
@@ -92,6 +94,8 @@ export class Run {
   private closedWarned = false
   private finishPromise: Promise<void> | undefined
   private heartbeatTimer: NodeJS.Timeout | undefined
+  private consoleCapture: ConsoleCapture | undefined
+  private systemSampler: SystemSampler | undefined
 
   constructor(private readonly params: RunParams) {
     const startMs = Date.now()
@@ -147,6 +151,7 @@ export class Run {
     )
     this.pipeline.start()
     this.startHeartbeat()
+    this.startCapture()
   }
 
   /** `entity/project/id`, as `Api.run()` takes it. */
@@ -277,7 +282,27 @@ export class Run {
     }
   }
 
+  /** Console and system metrics go where rows go: the write-ahead file, then the server. */
+  private startCapture() {
+    const { settings, wal } = this.params
+    if (wal === undefined) return
+    if (settings.captureConsole) {
+      this.consoleCapture = ConsoleCapture.start((line) => this.pipeline.addConsole(line))
+    }
+    if (settings.captureSystem) {
+      this.systemSampler = new SystemSampler(
+        (sample) => this.pipeline.addSystem(sample),
+        settings.statsSamplingIntervalMs,
+        process.cwd(),
+      )
+      this.systemSampler.start()
+    }
+  }
+
   private stopTimers() {
+    // Unfinished console lines are emitted here, before the last batch is made.
+    this.consoleCapture?.stop()
+    this.systemSampler?.stop()
     this.pipeline.stop()
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer)
     this.heartbeatTimer = undefined

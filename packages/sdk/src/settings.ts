@@ -33,6 +33,12 @@ export interface SettingsInput {
   onStopRequested?: () => void
   /** Install the process hooks that finish the run on exit, errors and signals (default true). */
   handleExit?: boolean
+  /** Record the process's stdout and stderr as the run's console (default true). */
+  captureConsole?: boolean
+  /** Sample CPU, memory, disk, network and GPUs as the run's system metrics (default true). */
+  captureSystem?: boolean
+  /** How often system metrics are sampled (default 10 s, at least 100 ms). */
+  statsSamplingIntervalMs?: number
   /** Where terminal lines go (defaults to stderr). */
   print?: (line: string) => void
 }
@@ -169,7 +175,7 @@ const DEFAULTS: Omit<Settings, 'onStopRequested' | 'print'> = {
   stepPolicy: 'warn',
   flushIntervalMs: 100,
   maxBufferedRows: 10_000,
-  heartbeatIntervalMs: 15_000,
+  heartbeatIntervalMs: 10_000,
   heartbeatTimeoutS: 60,
   quiet: false,
   maxUnackedBytes: 64 * 1024 * 1024,
@@ -178,6 +184,9 @@ const DEFAULTS: Omit<Settings, 'onStopRequested' | 'print'> = {
   initTimeoutMs: 60_000,
   finishTimeoutMs: 120_000,
   handleExit: true,
+  captureConsole: true,
+  captureSystem: true,
+  statsSamplingIntervalMs: 10_000,
 }
 
 function positive(value: unknown, name: string, fallback: number, warn: Warn, allowZero = false): number {
@@ -227,6 +236,17 @@ export function resolveSettings(
     initTimeoutMs: positive(input.initTimeoutMs, 'initTimeoutMs', DEFAULTS.initTimeoutMs, warn),
     finishTimeoutMs: positive(input.finishTimeoutMs, 'finishTimeoutMs', DEFAULTS.finishTimeoutMs, warn, true),
     handleExit: input.handleExit !== false,
+    captureConsole: input.captureConsole !== false,
+    captureSystem: input.captureSystem !== false,
+    statsSamplingIntervalMs: Math.max(
+      100,
+      positive(
+        input.statsSamplingIntervalMs,
+        'statsSamplingIntervalMs',
+        DEFAULTS.statsSamplingIntervalMs,
+        warn,
+      ),
+    ),
     onStopRequested: typeof input.onStopRequested === 'function' ? input.onStopRequested : undefined,
     print: typeof input.print === 'function' ? input.print : (line) => process.stderr.write(`${line}\n`),
   }

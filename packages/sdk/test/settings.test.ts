@@ -56,7 +56,7 @@ describe('settings sources', () => {
       process.env,
       warn,
     )
-    expect(settings).toMatchObject({ flushIntervalMs: 100, stepPolicy: 'warn', heartbeatIntervalMs: 15_000 })
+    expect(settings).toMatchObject({ flushIntervalMs: 100, stepPolicy: 'warn', heartbeatIntervalMs: 10_000 })
     expect(warnings).toHaveLength(6)
   })
 
