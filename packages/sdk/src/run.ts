@@ -15,6 +15,7 @@ import { HistoryEncoder } from './history-encoder.js'
 import { LocalSummary } from './local-summary.js'
 import { ConsoleCapture } from './capture/console-capture.js'
 import { SystemSampler } from './capture/system-sampler.js'
+import { StopListener } from './stop-listener.js'
 import { Pipeline } from './pipeline.js'
 import { RunConfig } from './run-config.js'
 import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-files.js'
@@ -96,6 +97,7 @@ export class Run {
   private heartbeatTimer: NodeJS.Timeout | undefined
   private consoleCapture: ConsoleCapture | undefined
   private systemSampler: SystemSampler | undefined
+  private stopListener: StopListener | undefined
 
   constructor(private readonly params: RunParams) {
     const startMs = Date.now()
@@ -152,6 +154,7 @@ export class Run {
     this.pipeline.start()
     this.startHeartbeat()
     this.startCapture()
+    this.listenForStop()
   }
 
   /** `entity/project/id`, as `Api.run()` takes it. */
@@ -258,13 +261,14 @@ export class Run {
       `stemma: run ${this.name} was stopped from the server; finishing it as killed.`,
     )
     void this.finishWith('killed', 143).then(() => {
-      const callback = this.params.settings.onStopRequested
-      if (callback === undefined) return process.kill(process.pid, 'SIGTERM')
+      const { onStopRequested, stopAction } = this.params.settings
       try {
-        callback()
+        onStopRequested?.()
       } catch (err) {
         this.params.warn(`onStopRequested threw: ${(err as Error).message}`)
       }
+      // The exit hooks are gone with the finished run: this ends the process as SIGTERM would.
+      if (stopAction === 'exit') process.kill(process.pid, 'SIGTERM')
     })
   }
 
@@ -280,6 +284,16 @@ export class Run {
     } catch (err) {
       this.params.warn(`could not write a batch: ${(err as Error).message}`)
     }
+  }
+
+  /** A stop from the web app or API arrives over the run's event stream, even while the script is idle. */
+  private listenForStop() {
+    const { client, apiPath } = this.params
+    if (client === undefined || apiPath === undefined) return
+    this.stopListener = new StopListener(client.url(`${apiPath}/events`), client.requestHeaders, () =>
+      this.handleControl({ stopRequested: true }),
+    )
+    this.stopListener.start()
   }
 
   /** Console and system metrics go where rows go: the write-ahead file, then the server. */
@@ -303,6 +317,7 @@ export class Run {
     // Unfinished console lines are emitted here, before the last batch is made.
     this.consoleCapture?.stop()
     this.systemSampler?.stop()
+    this.stopListener?.close()
     this.pipeline.stop()
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer)
     this.heartbeatTimer = undefined

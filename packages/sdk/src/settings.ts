@@ -31,6 +31,8 @@ export interface SettingsInput {
   finishTimeoutMs?: number
   /** Called after the run finished as `killed` because someone asked it to stop. */
   onStopRequested?: () => void
+  /** After a stop: end the process (`exit`, the default) or leave that to `onStopRequested` (`callback`). */
+  stopAction?: 'exit' | 'callback'
   /** Install the process hooks that finish the run on exit, errors and signals (default true). */
   handleExit?: boolean
   /** Record the process's stdout and stderr as the run's console (default true). */
@@ -184,6 +186,7 @@ const DEFAULTS: Omit<Settings, 'onStopRequested' | 'print'> = {
   initTimeoutMs: 60_000,
   finishTimeoutMs: 120_000,
   handleExit: true,
+  stopAction: 'exit',
   captureConsole: true,
   captureSystem: true,
   statsSamplingIntervalMs: 10_000,
@@ -236,6 +239,7 @@ export function resolveSettings(
     initTimeoutMs: positive(input.initTimeoutMs, 'initTimeoutMs', DEFAULTS.initTimeoutMs, warn),
     finishTimeoutMs: positive(input.finishTimeoutMs, 'finishTimeoutMs', DEFAULTS.finishTimeoutMs, warn, true),
     handleExit: input.handleExit !== false,
+    stopAction: input.stopAction === 'callback' ? 'callback' : 'exit',
     captureConsole: input.captureConsole !== false,
     captureSystem: input.captureSystem !== false,
     statsSamplingIntervalMs: Math.max(

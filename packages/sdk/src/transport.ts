@@ -61,6 +61,11 @@ export class HttpClient {
     if (options.apiKey !== undefined) this.headers.authorization = `Bearer ${options.apiKey}`
   }
 
+  /** The headers every request carries (the key, the user agent), for a stream opened elsewhere. */
+  get requestHeaders(): Record<string, string> {
+    return { ...this.headers }
+  }
+
   url(path: string, query?: RequestOptions['query']): string {
     const url = new URL(this.baseUrl + path)
     for (const [key, value] of Object.entries(query ?? {})) {

@@ -153,7 +153,7 @@ describe('online runs', () => {
 
   it('finishes as killed when the server asks the run to stop', async () => {
     let stopped = 0
-    const run = await init({ settings: { onStopRequested: () => stopped++ } })
+    const run = await init({ settings: { stopAction: 'callback', onStopRequested: () => stopped++ } })
     server.stopRequested = true
     run.log({ x: 1 })
     await waitFor(() => stopped === 1)
@@ -163,7 +163,9 @@ describe('online runs', () => {
 
   it('heartbeats while idle, which also carries the stop signal', async () => {
     let stopped = 0
-    const run = await init({ settings: { heartbeatIntervalMs: 30, onStopRequested: () => stopped++ } })
+    const run = await init({
+      settings: { heartbeatIntervalMs: 30, stopAction: 'callback', onStopRequested: () => stopped++ },
+    })
     await waitFor(() => server.requests.some((r) => r.path.endsWith(`${run.id}/heartbeat`)))
     server.stopRequested = true
     await waitFor(() => stopped === 1)

@@ -41,7 +41,8 @@ beforeAll(async () => {
     })
   // Started together: migrations must run once.
   ;[a, b] = await Promise.all([replica(), replica()])
-})
+  // moto, a database and two servers: on a loaded 2-core machine this can outlast the default.
+}, 120_000)
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()])
   await dropDb?.()
@@ -89,7 +90,7 @@ describe('two replicas on one PostgreSQL and one object store', () => {
     let stopped = false
     const run = await initAgainst(a, {
       project: 'replicas',
-      settings: { quiet: true, onStopRequested: () => (stopped = true) },
+      settings: { quiet: true, stopAction: 'callback', onStopRequested: () => (stopped = true) },
     })
     const started = Date.now()
     run.log({ step_metric: 0 })

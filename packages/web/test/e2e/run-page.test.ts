@@ -123,7 +123,7 @@ describe('run page', () => {
     const run = await initAgainst(web.server, {
       project: PROJECT,
       name: 'to-stop',
-      settings: { quiet: true, onStopRequested: () => (stopRequested = true) },
+      settings: { quiet: true, stopAction: 'callback', onStopRequested: () => (stopRequested = true) },
     })
     const logging = setInterval(() => run.log({ tick: 1 }), 100)
     try {
