@@ -16,6 +16,7 @@ import { LocalSummary } from './local-summary.js'
 import { ConsoleCapture } from './capture/console-capture.js'
 import { SystemSampler } from './capture/system-sampler.js'
 import { StopListener } from './stop-listener.js'
+import { spawnFinisher } from './finisher.js'
 import { Pipeline } from './pipeline.js'
 import { RunConfig } from './run-config.js'
 import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-files.js'
@@ -248,8 +249,13 @@ export class Run {
     if (this.mode === 'offline')
       this.params.settings.print(`stemma: Upload this run with: stemma sync ${this.dir}`)
     else if ((this.params.uploader?.pending ?? 0) > 0) {
+      const { client } = this.params
+      const handedOff =
+        client !== undefined && spawnFinisher(this.dir, client.baseUrl, client.requestHeaders.authorization)
       this.params.settings.print(
-        `stemma: the process exited before everything was uploaded; deliver the rest with: stemma sync ${this.dir}`,
+        handedOff
+          ? `stemma: the process exited before everything was uploaded; a background process is delivering the rest (or run: stemma sync ${this.dir})`
+          : `stemma: the process exited before everything was uploaded; deliver the rest with: stemma sync ${this.dir}`,
       )
     }
   }
