@@ -11,6 +11,7 @@ import {
   type InitResponse,
 } from '@stemma/core'
 import { installExitHooks, removeExitHooks } from './exit-hooks.js'
+import { gpuNames } from './capture/gpu-stats.js'
 import { collectMetadata, SDK_VERSION } from './metadata.js'
 import { RetryingTransport } from './retrying-transport.js'
 import { Run } from './run.js'
@@ -146,7 +147,7 @@ async function startRun(options: InitOptions): Promise<Run> {
     project,
     id,
     config: options.config ?? {},
-    metadata: collectMetadata(),
+    metadata: await runMetadata(),
     heartbeatTimeoutS: settings.heartbeatTimeoutS,
   }
   if (entity !== undefined) request.entity = entity
@@ -312,4 +313,10 @@ function printStart(run: Run, print: (line: string) => void) {
   print(`stemma: ${run.resumed ? 'Resuming' : 'Syncing'} run ${run.name}`)
   if (run.projectUrl) print(`stemma: View project at ${run.projectUrl}`)
   if (run.url) print(`stemma: View run at ${run.url}`)
+}
+
+/** The Overview's facts about where the run ran, with the GPU models when nvidia-smi answers. */
+async function runMetadata(): Promise<Record<string, unknown>> {
+  const gpus = await gpuNames()
+  return { ...collectMetadata(), ...(gpus.length > 0 && { gpus, gpuCount: gpus.length }) }
 }

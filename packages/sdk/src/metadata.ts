@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
-import { arch, cpus, hostname, platform, release, totalmem } from 'node:os'
+import { arch, cpus, hostname, platform, release, totalmem, version } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
 export const SDK_VERSION = '0.1.0'
@@ -26,8 +27,10 @@ function gitInfo(cwd: string): Record<string, unknown> | undefined {
     if (gitDir === undefined) return undefined
     const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim()
     let commit: string | undefined = head
+    let branch: string | undefined
     if (head.startsWith('ref: ')) {
       const ref = head.slice(5)
+      branch = ref.replace(/^refs\/heads\//, '')
       try {
         commit = readFileSync(join(gitDir, ref), 'utf8').trim()
       } catch {
@@ -47,8 +50,26 @@ function gitInfo(cwd: string): Record<string, unknown> | undefined {
     }
     const out: Record<string, unknown> = {}
     if (commit) out.commit = commit
+    if (branch) out.branch = branch
+    const dirty = isDirty(dirname(gitDir))
+    if (dirty !== undefined) out.dirty = dirty
     if (remote) out.remote = remote.replace(/\/\/[^@/]*@/, '//')
     return out
+  } catch {
+    return undefined
+  }
+}
+
+/** Uncommitted changes in the work tree, by `git status` (bounded: a huge repository answers late). */
+function isDirty(workTree: string): boolean | undefined {
+  try {
+    const r = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: workTree,
+      timeout: 2_000,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    return r.status === 0 ? r.stdout.trim() !== '' : undefined
   } catch {
     return undefined
   }
@@ -59,12 +80,16 @@ export function collectMetadata(): Record<string, unknown> {
   const meta: Record<string, unknown> = {
     host: hostname(),
     os: `${platform()}-${release()}-${arch()}`,
+    osVersion: version(),
     runtime: `node ${process.version}`,
+    executable: process.execPath,
     program: process.argv[1] ?? null,
     args: process.argv.slice(2),
     cwd: process.cwd(),
     sdk: `@stemma/sdk ${SDK_VERSION}`,
     cpuCount: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? null,
+    startedAt: new Date().toISOString(),
     memoryBytes: totalmem(),
     pid: process.pid,
   }

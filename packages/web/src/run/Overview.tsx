@@ -106,7 +106,11 @@ export function Overview({
           <Field label="Command">{command ? <code>{command}</code> : ''}</Field>
           <Field label="Working directory">{text(meta.cwd)}</Field>
           <Field label="Git repository">{text(git.remote)}</Field>
-          <Field label="Git commit">{git.commit ? <code>{text(git.commit)}</code> : ''}</Field>
+          <Field label="Git commit">
+            {git.commit ? <code>{text(git.commit)}</code> : ''}
+            {git.dirty === true && <span className="muted"> (with uncommitted changes)</span>}
+          </Field>
+          <Field label="Git branch">{text(git.branch)}</Field>
           <Field label="Host name">{text(meta.host)}</Field>
           <Field label="OS">{text(meta.os)}</Field>
           <Field label="Executable">{executable}</Field>

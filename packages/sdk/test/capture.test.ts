@@ -3,6 +3,7 @@ import type { ConsoleLine } from '@stemma/core'
 import { LineSplitter, MAX_LINE_CHARS } from '../src/capture/console-lines.js'
 import { parseNvidiaSmi } from '../src/capture/gpu-stats.js'
 import { SystemSampler } from '../src/capture/system-sampler.js'
+import { collectMetadata } from '../src/metadata.js'
 
 function split(chunks: string[], flush = false): string[] {
   const lines: ConsoleLine[] = []
@@ -79,5 +80,25 @@ describe('system sampler', () => {
       expect(values['network.sent_mb']).toBeGreaterThanOrEqual(0)
     }
     expect(Object.keys(values).filter((k) => k.startsWith('gpu.'))).toEqual([])
+  })
+})
+
+describe('run metadata', () => {
+  it('names the host, OS, executable, CPU and the git commit, branch and dirty flag of this checkout', () => {
+    const meta = collectMetadata()
+    expect(meta).toMatchObject({
+      host: expect.any(String),
+      os: expect.stringContaining(process.platform),
+      osVersion: expect.any(String),
+      runtime: `node ${process.version}`,
+      executable: process.execPath,
+      cpuCount: expect.any(Number),
+      sdk: expect.stringContaining('@stemma/sdk'),
+    })
+    expect(Date.parse(meta.startedAt as string)).toBeGreaterThan(0)
+    // The tests run inside this repository's checkout.
+    const git = meta.git as Record<string, unknown>
+    expect(git.commit).toMatch(/^[0-9a-f]{40}$/)
+    expect(typeof git.dirty).toBe('boolean')
   })
 })
