@@ -1,6 +1,6 @@
 // `npm run bench`: prints one JSON line per figure. Not part of the tests; targets are in DESIGN §8.
 //   --quick          shrinks every workload tenfold for a smoke run
-//   --only=A,B       runs only these parts: sdk (log() cost and peers), sqlite, postgres, web
+//   --only=A,B       runs only these parts: sdk (log() cost and peers), sqlite, postgres, web, capture
 //   --skip-peers     leaves out the peer trackers (their virtualenv install is slow the first time)
 // The PostgreSQL-against-SQLite ratio lines need both dialects in the same invocation.
 import { report } from './harness.js'
@@ -9,8 +9,9 @@ import { dialectRatios, serverFigures } from './suite.js'
 import { logLatency } from './figures/log-latency.js'
 import { peerLogLatency } from './figures/peers.js'
 import { webFigures } from './figures/web.js'
+import { captureFigures } from './figures/capture.js'
 
-const PARTS = ['sdk', 'sqlite', 'postgres', 'web']
+const PARTS = ['sdk', 'sqlite', 'postgres', 'web', 'capture']
 
 function parseArgs(argv) {
   const options = { quick: false, skipPeers: false, parts: PARTS }
@@ -58,3 +59,4 @@ if (measured.sqlite && measured.postgres) dialectRatios(measured.sqlite, measure
 else if (runs('postgres')) report({ figure: 'postgres_vs_sqlite', skipped: 'needs --only to include sqlite' })
 
 if (runs('web')) await webFigures(n)
+if (runs('capture')) await captureFigures(n)

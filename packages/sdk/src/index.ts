@@ -2,7 +2,7 @@ import { StemmaError, type DefineMetricOptions, type MetricDefinition } from '@s
 import { getRun } from './init.js'
 
 export { init, getRun, current as run, type InitOptions } from './init.js'
-export { Run } from './run.js'
+export { Run, type RunStatus } from './run.js'
 export { RunConfig } from './run-config.js'
 export { RunSummary } from './run-summary.js'
 export { Api, ApiRun, RunList, type ApiOptions, type HistoryRow } from './api.js'

@@ -16,6 +16,8 @@ import type { WalWriter } from './wal.js'
 
 /** About 4 MB of JSON: far below the server's 16 MiB body limit, large enough to amortise a request. */
 const MAX_POINTS_PER_BATCH = 250_000
+/** Longest a captured console line waits for a batch when nothing else is being sent. */
+const CAPTURE_INTERVAL_MS = 500
 /** Console lines that start a flush early: a script printing fast still sends bounded batches. */
 const MAX_CONSOLE_LINES_PER_BATCH = 5_000
 /** Buffered rows, as a multiple of `maxBufferedRows`, at which `log()` itself flushes. */
@@ -140,6 +142,12 @@ export class Pipeline implements StepSink {
   flush(exit?: { state: TerminalState; exitCode: number }): IngestBatch | undefined {
     this.earlyFlushScheduled = false
     const rows = this.rows
+    // Console and system samples alone ride along at most every CAPTURE_INTERVAL_MS: a script
+    // printing all the time must not cost a request per flush tick.
+    const captureDue =
+      (this.consoleLines.length > 0 || this.systemSamples.length > 0) &&
+      (Date.now() - this.lastBatchAt >= CAPTURE_INTERVAL_MS ||
+        this.consoleLines.length >= MAX_CONSOLE_LINES_PER_BATCH)
     const hasData =
       rows.length > 0 ||
       this.rejected.length > 0 ||
@@ -148,8 +156,7 @@ export class Pipeline implements StepSink {
       this.metrics.size > 0 ||
       this.metadata !== undefined ||
       this.preempting ||
-      this.consoleLines.length > 0 ||
-      this.systemSamples.length > 0
+      captureDue
     if (!hasData && exit === undefined) return undefined
     this.rows = []
     if (this.options.wal === undefined) {
@@ -213,7 +220,13 @@ export class Pipeline implements StepSink {
  * the plain, fast `JSON.stringify`; only the rest (values, config, summary) needs the replacer.
  */
 export function encodeBatch(batch: IngestBatch): string {
-  const { history, ...rest } = batch
-  const head = toWireJson(rest)
-  return history === undefined ? head : `${head.slice(0, -1)},"history":${JSON.stringify(history)}}`
+  // Console lines and system samples (finite numbers only) need no replacer either.
+  const { history, console: lines, system, ...rest } = batch
+  let json = toWireJson(rest)
+  const append = (key: string, value: unknown) =>
+    (json = `${json.slice(0, -1)},"${key}":${JSON.stringify(value)}}`)
+  if (history !== undefined) append('history', history)
+  if (lines !== undefined) append('console', lines)
+  if (system !== undefined) append('system', system)
+  return json
 }

@@ -65,6 +65,16 @@ export interface RunParams {
 
 const REJECT_WARN_EVERY = 1000
 
+/** `run.status()`: how far the run's data got. Offline, nothing is acknowledged until `stemma sync`. */
+export interface RunStatus {
+  /** `log()` calls accepted (a call with `commit: false` and the one that commits it are two). */
+  logCalls: number
+  batchesWritten: number
+  batchesAcknowledged: number
+  batchesPending: number
+  lastAcknowledgedAt: Date | null
+}
+
 /** A run in progress: the seed-004 attributes, `log`, `defineMetric`, `finish`. */
 export class Run {
   readonly id: string
@@ -99,6 +109,7 @@ export class Run {
   private consoleCapture: ConsoleCapture | undefined
   private systemSampler: SystemSampler | undefined
   private stopListener: StopListener | undefined
+  private logCalls = 0
 
   constructor(private readonly params: RunParams) {
     const startMs = Date.now()
@@ -187,6 +198,7 @@ export class Run {
     if (!isPlainObject(data)) {
       throw new StemmaError('VALIDATION_FAILED', 'run.log expects a plain object such as { loss: 0.1 }.')
     }
+    this.logCalls++
     // The user may reuse and mutate `data` after this call, so the clock gets a copy of its own.
     const row = snapshot(data)
     if (options === undefined) this.clock.log(row, Date.now())
@@ -202,6 +214,21 @@ export class Run {
     this.encoder.setDefinitions(this.definitions)
     this.pipeline.setMetric(def)
     return def
+  }
+
+  /**
+   * Where the run's data is, as W&B's `run.status()` tells it: `log()` calls, batches written to the
+   * write-ahead file, batches the server acknowledged, and when it last did.
+   */
+  status(): RunStatus {
+    const uploader = this.params.uploader
+    return {
+      logCalls: this.logCalls,
+      batchesWritten: this.pipeline.batchesWritten,
+      batchesAcknowledged: uploader?.ackedSeq ?? 0,
+      batchesPending: uploader?.pending ?? 0,
+      lastAcknowledgedAt: uploader && uploader.lastAckAt > 0 ? new Date(uploader.lastAckAt) : null,
+    }
   }
 
   /** Tells the server this run is about to be preempted; silence afterwards reads as `preempted`. */

@@ -151,6 +151,18 @@ describe('online runs', () => {
     expect(server.run(run.id)!.rows.size).toBe(20)
   })
 
+  it('reports in status() what is logged, written to the file and acknowledged', async () => {
+    const run = await init()
+    for (let i = 0; i < 5; i++) run.log({ x: i })
+    expect(run.status()).toMatchObject({ logCalls: 5 })
+    await waitFor(() => run.status().batchesAcknowledged >= 1)
+    await run.finish()
+    const status = run.status()
+    expect(status).toMatchObject({ logCalls: 5, batchesPending: 0 })
+    expect(status.batchesAcknowledged).toBe(status.batchesWritten)
+    expect(status.lastAcknowledgedAt).toBeInstanceOf(Date)
+  })
+
   it('finishes as killed when the server asks the run to stop', async () => {
     let stopped = 0
     const run = await init({ settings: { stopAction: 'callback', onStopRequested: () => stopped++ } })
