@@ -104,6 +104,18 @@ export interface ConsoleLine {
   step?: number
 }
 
+export const ALERT_LEVELS = ['INFO', 'WARN', 'ERROR'] as const
+export type AlertLevel = (typeof ALERT_LEVELS)[number]
+
+/** `run.alert(...)`: stored on the run and listed with it. */
+export interface RunAlert {
+  /** Unix ms. */
+  t: number
+  title: string
+  text: string
+  level: AlertLevel
+}
+
 export interface SystemSample {
   /** Unix ms. */
   t: number
@@ -128,6 +140,7 @@ export interface IngestBatch {
   metadata?: Record<string, unknown>
   console?: ConsoleLine[]
   system?: SystemSample[]
+  alerts?: RunAlert[]
   /** Present on the last batch of a run. */
   exit?: { state: TerminalState; exitCode: number }
   preempting?: boolean

@@ -2,6 +2,7 @@ import {
   toWireJson,
   type CommittedRow,
   type ConsoleLine,
+  type RunAlert,
   type SystemSample,
   type IngestBatch,
   type MetricDefinition,
@@ -53,6 +54,7 @@ export class Pipeline implements StepSink {
   private preempting = false
   private consoleLines: ConsoleLine[] = []
   private systemSamples: SystemSample[] = []
+  private alerts: RunAlert[] = []
   private seq = 0
   private timer: NodeJS.Timeout | undefined
   private earlyFlushScheduled = false
@@ -135,6 +137,10 @@ export class Pipeline implements StepSink {
     this.systemSamples.push(sample)
   }
 
+  addAlert(alert: RunAlert): void {
+    this.alerts.push(alert)
+  }
+
   /**
    * Drains everything pending into one batch. With `exit`, the batch is written even when empty:
    * it is the record that ends the run. Returns the batch, if one was made.
@@ -156,6 +162,7 @@ export class Pipeline implements StepSink {
       this.metrics.size > 0 ||
       this.metadata !== undefined ||
       this.preempting ||
+      this.alerts.length > 0 ||
       captureDue
     if (!hasData && exit === undefined) return undefined
     this.rows = []
@@ -194,6 +201,7 @@ export class Pipeline implements StepSink {
     if (this.preempting) batch.preempting = true
     if (this.consoleLines.length > 0) batch.console = this.consoleLines
     if (this.systemSamples.length > 0) batch.system = this.systemSamples
+    if (this.alerts.length > 0) batch.alerts = this.alerts
     if (exit !== undefined) batch.exit = exit
     this.clearPending()
     const body = encodeBatch(batch)
@@ -212,6 +220,7 @@ export class Pipeline implements StepSink {
     this.preempting = false
     this.consoleLines = []
     this.systemSamples = []
+    this.alerts = []
   }
 }
 

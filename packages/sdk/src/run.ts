@@ -1,9 +1,11 @@
 import {
+  ALERT_LEVELS,
   defineMetric as coreDefineMetric,
   isPlainObject,
   StemmaError,
   StepClock,
   upsertMetricDefinition,
+  type AlertLevel,
   type DefineMetricOptions,
   type HeartbeatResponse,
   type MetricDefinition,
@@ -64,6 +66,7 @@ export interface RunParams {
 }
 
 const REJECT_WARN_EVERY = 1000
+const DEFAULT_ALERT_WAIT_S = 60
 
 /** `run.status()`: how far the run's data got. Offline, nothing is acknowledged until `stemma sync`. */
 export interface RunStatus {
@@ -110,6 +113,8 @@ export class Run {
   private systemSampler: SystemSampler | undefined
   private stopListener: StopListener | undefined
   private logCalls = 0
+  /** Title → when an alert with it was last sent. */
+  private readonly alertsSent = new Map<string, number>()
 
   constructor(private readonly params: RunParams) {
     const startMs = Date.now()
@@ -229,6 +234,37 @@ export class Run {
       batchesPending: uploader?.pending ?? 0,
       lastAcknowledgedAt: uploader && uploader.lastAckAt > 0 ? new Date(uploader.lastAckAt) : null,
     }
+  }
+
+  /**
+   * Raises an alert (W&B's `run.alert`): stored on the run, listed in the API and the web app. An
+   * alert with the same title is not sent again within `waitDuration` seconds (default 60).
+   * Returns whether it was sent.
+   */
+  alert(options: { title: string; text: string; level?: AlertLevel; waitDuration?: number }): boolean {
+    if (this.closed) {
+      this.warnClosed()
+      return false
+    }
+    const { title, text } = options
+    const level = options.level ?? 'INFO'
+    if (typeof title !== 'string' || title === '' || title.length > 256) {
+      throw new StemmaError('VALIDATION_FAILED', 'run.alert needs a title of 1 to 256 characters.')
+    }
+    if (typeof text !== 'string' || text.length > 16_384) {
+      throw new StemmaError('VALIDATION_FAILED', 'run.alert needs a text of at most 16,384 characters.')
+    }
+    if (!(ALERT_LEVELS as readonly string[]).includes(level)) {
+      throw new StemmaError('VALIDATION_FAILED', `run.alert level must be one of ${ALERT_LEVELS.join(', ')}.`)
+    }
+    const waitMs = (options.waitDuration ?? DEFAULT_ALERT_WAIT_S) * 1000
+    const now = Date.now()
+    const last = this.alertsSent.get(title)
+    if (last !== undefined && now - last < waitMs) return false
+    this.alertsSent.set(title, now)
+    this.pipeline.addAlert({ t: now, title, text, level })
+    this.safeFlush()
+    return true
   }
 
   /** Tells the server this run is about to be preempted; silence afterwards reads as `preempted`. */

@@ -13,6 +13,7 @@ import type {
   RunPatch,
   RunState,
   SystemSample,
+  RunAlert,
   View,
   ViewSegment,
   WireRejectedRow,
@@ -216,6 +217,8 @@ export interface RunRepository {
   /** Through the run's view: after a rewind, lines logged past the rewind step stay with the archive. */
   console(ref: RunRef, limit: number): Promise<ConsoleLine[]>
   system(ref: RunRef, limit: number): Promise<SystemSample[]>
+  /** Alerts in the run's view, oldest first (the last `limit`). */
+  alerts(ref: RunRef, limit: number): Promise<RunAlert[]>
 }
 
 export interface HistoryRepository {

@@ -136,6 +136,10 @@ for (const dialect of DIALECTS) {
         metadata: { host: 'h' },
         console: [{ t: 1, stream: 'stdout', line: 'hi' }],
         system: [{ t: 2, values: { cpu: 50 } }],
+        alerts: [
+          { t: 3, title: 'loss is NaN', text: 'at step 1', level: 'ERROR' as const },
+          { t: 4, title: 'slow', text: '', level: 'WARN' as const },
+        ],
       }
       const out = await store.history.ingest(ref('r'), batch, NOW + 5)
       expect(out.run).toMatchObject({
@@ -170,6 +174,8 @@ for (const dialect of DIALECTS) {
       expect(await store.runs.rejected(ref('r'), 10)).toEqual(batch.rejected)
       expect(await store.runs.console(ref('r'), 10)).toEqual(batch.console)
       expect(await store.runs.system(ref('r'), 10)).toEqual(batch.system)
+      expect(await store.runs.alerts(ref('r'), 10)).toEqual(batch.alerts)
+      expect(await store.runs.alerts(ref('r'), 1)).toEqual([batch.alerts![1]])
       expect((await store.history.read(ref('r'), {})).values).toEqual([
         { step: 1, key: 'caption', value: 'hello' },
       ])

@@ -86,4 +86,32 @@ describe('run capture', () => {
     expect(await consoleOf('quiet1')).toEqual([])
     expect(await systemOf('quiet1')).toEqual([])
   })
+
+  it('stores alerts on the run, not re-sent for the same title within waitDuration', async () => {
+    const script = startTrainingScript(
+      `const run = await stemma.init({ project: 'capture', id: 'alerts1', settings: { quiet: true } })
+       const sent = [
+         run.alert({ title: 'loss is NaN', text: 'at step 3', level: 'ERROR' }),
+         run.alert({ title: 'loss is NaN', text: 'again' }),
+         run.alert({ title: 'slow epoch', text: '', level: 'WARN', waitDuration: 0 }),
+         run.alert({ title: 'slow epoch', text: 'twice', level: 'WARN', waitDuration: 0 }),
+       ]
+       let refused = ''
+       try { run.alert({ title: 'x', text: '', level: 'LOUD' }) } catch (err) { refused = err.message }
+       console.log(JSON.stringify({ sent, refused }))
+       await run.finish()`,
+      { baseUrl: server.baseUrl },
+    )
+    expect(await script.exited).toEqual({ code: 0, signal: null })
+    expect(script.output()).toContain('"sent":[true,false,true,true]')
+    expect(script.output()).toContain('run.alert level must be one of INFO, WARN, ERROR')
+    const { alerts } = await server.json<{ alerts: { title: string; text: string; level: string }[] }>(
+      '/api/v1/runs/admin/capture/alerts1/alerts',
+    )
+    expect(alerts.map((a) => [a.level, a.title, a.text])).toEqual([
+      ['ERROR', 'loss is NaN', 'at step 3'],
+      ['WARN', 'slow epoch', ''],
+      ['WARN', 'slow epoch', 'twice'],
+    ])
+  })
 })

@@ -5,6 +5,7 @@ import { viewerOf } from '../auth/guard.js'
 import type { ServiceContext } from '../services/context.js'
 import {
   MAX_LOG_LIMIT,
+  readAlerts,
   readArchives,
   readConfig,
   readConsole,
@@ -53,6 +54,13 @@ const DETAILS: DetailRoute[] = [
     summary: 'System metric samples',
     read: readSystem,
     schema: ref('SystemResponse'),
+    limited: true,
+  },
+  {
+    path: 'alerts',
+    summary: 'Alerts raised by the run (run.alert), oldest first',
+    read: readAlerts,
+    schema: ref('AlertsResponse'),
     limited: true,
   },
   {

@@ -152,6 +152,23 @@ export const COMPONENTS = {
   },
   ConsoleResponse: { type: 'object', properties: { lines: { type: 'array', items: { type: 'object' } } } },
   SystemResponse: { type: 'object', properties: { samples: { type: 'array', items: { type: 'object' } } } },
+  AlertsResponse: {
+    type: 'object',
+    properties: {
+      alerts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            t: { type: 'number' },
+            title: { type: 'string' },
+            text: { type: 'string' },
+            level: { enum: ['INFO', 'WARN', 'ERROR'] },
+          },
+        },
+      },
+    },
+  },
   LineageResponse: {
     type: 'object',
     properties: {

@@ -1,4 +1,5 @@
 import {
+  ALERT_LEVELS,
   MAX_RUN_ID_LENGTH,
   NAME_PATTERN_SOURCE,
   RUN_ID_PATTERN_SOURCE,
@@ -8,6 +9,10 @@ import { MAX_BUCKET_COUNT, MAX_HISTORY_LIMIT, MAX_LOG_LIMIT } from '../services/
 import { MAX_LIST_LIMIT, MAX_LIST_OFFSET } from '../services/runs.js'
 import { integerPattern } from './integer-pattern.js'
 import type { JsonSchema } from './registry.js'
+
+/** An alert's title and text, as Slack-style webhooks and the run page show them. */
+const ALERT_TITLE_MAX = 256
+const ALERT_TEXT_MAX = 16_384
 
 /*
  * Request schemas. Bodies are validated without type coercion and with unknown properties
@@ -245,6 +250,21 @@ export const batchBody: JsonSchema = {
           stream: { enum: ['stdout', 'stderr'] },
           line: { type: 'string' },
           step: nonNegativeInt,
+        },
+      },
+    },
+    alerts: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['t', 'title', 'text', 'level'],
+        properties: {
+          t: { type: 'number' },
+          title: str(ALERT_TITLE_MAX, 1),
+          text: str(ALERT_TEXT_MAX),
+          level: { enum: [...ALERT_LEVELS] },
         },
       },
     },

@@ -5,6 +5,7 @@ import {
   type ConsoleLine,
   type HistoryResponse,
   type LineageResponse,
+  type RunAlert,
   type RunDto,
   type SystemSample,
   type WireNumber,
@@ -126,6 +127,16 @@ export async function readSystem(
 ): Promise<{ samples: SystemSample[] }> {
   await loadRun(ctx, viewer, target)
   return { samples: await ctx.store.runs.system(readRef(target), limit) }
+}
+
+export async function readAlerts(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  limit = DEFAULT_LOG_LIMIT,
+): Promise<{ alerts: RunAlert[] }> {
+  await loadRun(ctx, viewer, target)
+  return { alerts: await ctx.store.runs.alerts(readRef(target), limit) }
 }
 
 export async function readLineage(

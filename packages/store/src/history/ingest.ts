@@ -155,6 +155,17 @@ async function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, no
       toJson(sample.values),
     )
   }
+  for (const alert of batch.alerts ?? []) {
+    await db.run(
+      'INSERT INTO run_alerts (segment_id, step, t, level, title, body) VALUES (?, ?, ?, ?, ?, ?)',
+      tail.segmentId,
+      stamp,
+      alert.t,
+      alert.level,
+      alert.title,
+      alert.text,
+    )
+  }
   const rejected = batch.rejected ?? []
   for (const r of rejected) {
     await db.run(

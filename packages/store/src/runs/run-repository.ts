@@ -1,4 +1,4 @@
-import type { ConsoleLine, RunPatch, SystemSample, WireRejectedRow } from '@stemma/core'
+import type { ConsoleLine, RunAlert, RunPatch, SystemSample, WireRejectedRow } from '@stemma/core'
 import type { StoreContext } from '../context.js'
 import type {
   CreateRunInput,
@@ -189,6 +189,19 @@ export class SqlRunRepository implements RunRepository {
         ? { t: r.t, stream: r.stream, line: r.line }
         : { t: r.t, stream: r.stream, line: r.line, step: r.line_step },
     )
+  }
+
+  async alerts(ref: RunRef, limit: number): Promise<RunAlert[]> {
+    const { db } = this.ctx
+    const row = await requireRow(db, ref)
+    const alerts = await segmentTail<{ t: number; level: RunAlert['level']; title: string; body: string }>(
+      db,
+      await loadView(db, row.pk),
+      'run_alerts',
+      't, level, title, body',
+      limit,
+    )
+    return alerts.map((a) => ({ t: a.t, level: a.level, title: a.title, text: a.body }))
   }
 
   async system(ref: RunRef, limit: number): Promise<SystemSample[]> {

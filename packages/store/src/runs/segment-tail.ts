@@ -9,7 +9,7 @@ import type { Executor } from '../sql/executor.js'
 export async function segmentTail<T>(
   db: Executor,
   view: View,
-  table: 'console_lines' | 'system_samples',
+  table: 'console_lines' | 'system_samples' | 'run_alerts',
   columns: string,
   limit: number,
 ): Promise<T[]> {

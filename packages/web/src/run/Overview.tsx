@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react'
-import type { LineageResponse, RunDto } from '@stemma/core'
+import type { LineageResponse, RunAlert, RunDto } from '@stemma/core'
 import { api } from '../api/client'
 import { useFetch } from '../api/use-fetch'
 import { dateTime, duration, valueText } from '../app/format'
@@ -130,6 +130,7 @@ export function Overview({
           </Field>
         </dl>
       </section>
+      <Alerts runPath={runPath} archive={archive} />
       <Lineage run={run} lineage={lineage.data} />
       <KeyValues title="Config" values={run.config} />
       <KeyValues title="Summary" values={run.summary} hideInternal />
@@ -138,6 +139,32 @@ export function Overview({
         <p className="empty">This run has logged no artifacts.</p>
       </section>
     </div>
+  )
+}
+
+function Alerts({ runPath, archive }: { runPath: string; archive?: number | undefined }) {
+  const { data } = useFetch(
+    (signal) => api<{ alerts: RunAlert[] }>(`${runPath}/alerts`, { query: { archive }, signal }),
+    [runPath, archive],
+  )
+  if (!data) return null
+  return (
+    <section className="card alerts">
+      <h2>Alerts</h2>
+      {data.alerts.length === 0 ? (
+        <p className="muted">This run has raised no alerts.</p>
+      ) : (
+        <ul aria-label="Alerts">
+          {[...data.alerts].reverse().map((a, i) => (
+            <li key={i} className={`alert ${a.level.toLowerCase()}`}>
+              <span className="level">{a.level}</span> <strong>{a.title}</strong>{' '}
+              <span className="muted">{dateTime(new Date(a.t).toISOString())}</span>
+              {a.text && <div className="alert-text">{a.text}</div>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   )
 }
 

@@ -35,9 +35,11 @@ describe('run page', () => {
       config: { lr: 0.01, layers: 4 },
     })
     for (let i = 0; i < 10; i++) run.log({ loss: 1 / (i + 1) })
+    run.alert({ title: 'loss plateaued', text: 'no gain for 5 steps', level: 'WARN' })
     await run.finish()
     const { page } = await web.signedIn()
     await page.goto(run.url!)
+    await expect.poll(() => page.getByLabel('Alerts').textContent()).toContain('WARN loss plateaued')
     const fields = page.locator('dl.fields')
     await fields.waitFor()
     const labels = await fields.locator('dt').allTextContents()

@@ -6,6 +6,7 @@ import { seriesTail } from './002_series_tail.js'
 import { chunkPrefix } from './003_chunk_prefix.js'
 import { numberTag } from './004_number_tag.js'
 import { serverSecrets } from './005_server_secrets.js'
+import { runAlerts } from './006_run_alerts.js'
 
 export interface Migration {
   version: number
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'chunk prefix aggregates', statements: chunkPrefix },
   { version: 4, name: 'number tag without NUL', statements: numberTag },
   { version: 5, name: 'server secrets', statements: serverSecrets },
+  { version: 6, name: 'run alerts', statements: runAlerts },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
