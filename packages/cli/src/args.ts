@@ -15,6 +15,7 @@ export const USAGE = `Usage: stemma <command> [options]
 Commands:
   server [--port 8080] [--host 127.0.0.1] [--data-dir DIR]   start the server and web app
          [--database-url postgres://…] [--blob-url s3://BUCKET/PREFIX] [--s3-endpoint URL]
+         [--alert-webhook URL[,URL]] [--webhook-allow HOST[:PORT][,…]]
          [--web-root DIR]                                    the built web app (packages/web/dist)
   login [--host URL] [KEY]                                   save the server address and API key
   sync RUN_DIR...                                            upload runs logged offline or cut short
@@ -61,6 +62,8 @@ export function parseArgs(argv: readonly string[]): Command {
         'blob-url': { type: 'string' },
         's3-endpoint': { type: 'string' },
         'web-root': { type: 'string' },
+        'alert-webhook': { type: 'string' },
+        'webhook-allow': { type: 'string' },
       })
       if (positionals.length > 0) usage(`stemma server takes no arguments; got ${positionals.join(' ')}.`)
       return {
@@ -72,6 +75,8 @@ export function parseArgs(argv: readonly string[]): Command {
         blobUrl: values['blob-url'] as string | undefined,
         s3Endpoint: values['s3-endpoint'] as string | undefined,
         webRoot: values['web-root'] as string | undefined,
+        alertWebhook: values['alert-webhook'] as string | undefined,
+        webhookAllow: values['webhook-allow'] as string | undefined,
       }
     }
     case 'login': {

@@ -22,6 +22,10 @@ export interface ServerSettings {
   s3Endpoint: string | undefined
   /** The built web app to serve; the server runs API-only when it has no index.html. */
   webRoot: string
+  /** Slack-compatible webhooks every run alert is posted to. Secrets (the path is the key): never printed. */
+  alertWebhooks: string[]
+  /** Webhook hosts (`name` or `name:port`) allowed although they resolve to private addresses. */
+  webhookAllow: string[]
 }
 
 export interface ServerFlags {
@@ -32,6 +36,8 @@ export interface ServerFlags {
   blobUrl?: string
   s3Endpoint?: string
   webRoot?: string
+  alertWebhook?: string
+  webhookAllow?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -65,5 +71,14 @@ export function readServerSettings(
     blobUrl: flags.blobUrl ?? envString(env, 'STEMMA_BLOB_URL'),
     s3Endpoint: flags.s3Endpoint ?? envString(env, 'STEMMA_S3_ENDPOINT'),
     webRoot: resolve(flags.webRoot ?? envString(env, 'STEMMA_WEB_ROOT') ?? DEFAULT_WEB_ROOT),
+    alertWebhooks: commaList(flags.alertWebhook ?? envString(env, 'STEMMA_ALERT_WEBHOOK')),
+    webhookAllow: commaList(flags.webhookAllow ?? envString(env, 'STEMMA_WEBHOOK_ALLOW')),
   }
+}
+
+function commaList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
 }

@@ -1,3 +1,4 @@
+import type { WebhookSettings } from './alerts/webhooks.js'
 import type { BlobStore, Store } from '@stemma/store'
 
 /** Everything the server needs from its host. The composition root (the CLI) builds these. */
@@ -15,6 +16,8 @@ export interface ServerDeps {
    */
   publicUrl: string | (() => string)
   logger?: boolean
+  /** Where run alerts are posted (Slack-compatible webhooks); none when absent. */
+  alertWebhooks?: WebhookSettings
   /**
    * The built web app (`packages/web/dist`), read into memory once at start. Without it the
    * server is API-only and `/` says how to build the app.

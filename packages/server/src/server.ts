@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { toWireJson } from '@stemma/core'
+import { AlertWebhooks } from './alerts/webhooks.js'
 import { installAuthGuard } from './auth/guard.js'
 import { SessionTokens } from './auth/session.js'
 import { installGzip } from './body/gzip.js'
@@ -55,8 +56,14 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     random: deps.random ?? cryptoRandom,
     publicUrl: typeof publicUrl === 'function' ? publicUrl : () => publicUrl,
     events: new RunEvents(deps.store.database),
+    ...(deps.alertWebhooks && {
+      alerts: new AlertWebhooks(deps.alertWebhooks, (m) => process.stderr.write(`stemma: ${m}\n`)),
+    }),
   }
-  app.addHook('onClose', async () => ctx.events.close())
+  app.addHook('onClose', async () => {
+    ctx.events.close()
+    ctx.alerts?.close()
+  })
   // Read now, so a broken build fails the start rather than the first page view.
   const web = deps.webRoot === undefined ? null : loadWebFiles(deps.webRoot)
   const sessions = new SessionTokens(deps.store.auth, ctx.now)

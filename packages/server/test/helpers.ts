@@ -5,7 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fast
 import type { IngestBatch } from '@stemma/core'
 import { openSqliteStore } from '@stemma/store'
 import type { Store } from '@stemma/store'
-import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
+import { createServer, ensureAdmin, hashApiKey, type ServerDeps } from '@stemma/server'
 
 export const PUBLIC_URL = 'http://stemma.test'
 
@@ -22,7 +22,12 @@ export interface TestApp {
 
 /** A server on a fresh SQLite file, driven in-process; `beforeReady` can add hooks before routes load. */
 export async function startApp(
-  options: { beforeReady?: (app: FastifyInstance) => void; publicUrl?: () => string; webRoot?: string } = {},
+  options: {
+    beforeReady?: (app: FastifyInstance) => void
+    publicUrl?: () => string
+    webRoot?: string
+    alertWebhooks?: ServerDeps['alertWebhooks']
+  } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'stemma-server-'))
   const store = await openSqliteStore({ path: join(dir, 'stemma.db') })
@@ -36,6 +41,7 @@ export async function startApp(
     // Deterministic ids: a simple LCG is enough for tests.
     random: () => (seed = (seed * 48271) % 2147483647) / 2147483647,
     ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
+    ...(options.alertWebhooks !== undefined && { alertWebhooks: options.alertWebhooks }),
   })
   options.beforeReady?.(app)
   await app.ready()

@@ -96,7 +96,16 @@ export async function serverCommand(
   const webRoot = isBuiltWebApp(settings.webRoot) ? settings.webRoot : undefined
   let app: ReturnType<typeof createServer>
   try {
-    app = createServer({ store, blobs, publicUrl: () => publicUrl, logger: false, webRoot })
+    app = createServer({
+      store,
+      blobs,
+      publicUrl: () => publicUrl,
+      logger: false,
+      webRoot,
+      ...(settings.alertWebhooks.length > 0 && {
+        alertWebhooks: { urls: settings.alertWebhooks, allow: settings.webhookAllow },
+      }),
+    })
   } catch (err) {
     await store.close()
     throw err

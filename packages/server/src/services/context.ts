@@ -1,3 +1,4 @@
+import type { AlertWebhooks } from '../alerts/webhooks.js'
 import type { Store } from '@stemma/store'
 import type { RunEvents } from '../events/run-events.js'
 
@@ -9,4 +10,6 @@ export interface ServiceContext {
   publicUrl: () => string
   /** Run events for live subscribers, in this and every other server process. */
   events: RunEvents
+  /** Posts run alerts to the configured webhooks, in the background. */
+  alerts?: AlertWebhooks
 }

@@ -2,6 +2,7 @@ import { StemmaError, type IngestBatch, type IngestResponse } from '@stemma/core
 import type { ApiKeyOwner } from '@stemma/store'
 import { runEvent } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
+import { toRunDto } from './dto.js'
 import { requireWritable, type RunTarget } from './targets.js'
 
 /**
@@ -20,6 +21,18 @@ export async function ingestBatch(
   if (!outcome.duplicate) {
     const type = batch.exit !== undefined || batch.preempting ? 'state' : 'data'
     ctx.events.publish(runEvent(type, outcome.run, ctx.now()))
+    // A batch commits once across replicas (re-sent ones are duplicates), so each alert is posted once.
+    if (ctx.alerts && batch.alerts && batch.alerts.length > 0) {
+      const run = toRunDto(ctx, outcome.run)
+      const source = {
+        entity: run.entity,
+        project: run.project,
+        runId: run.id,
+        runName: run.name,
+        url: run.url,
+      }
+      for (const alert of batch.alerts) ctx.alerts.notify(source, alert)
+    }
   }
   return {
     committedSeq: outcome.committedSeq,
