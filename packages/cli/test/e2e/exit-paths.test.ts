@@ -70,4 +70,23 @@ describe('every exit path ends the run without stemma sync', () => {
     expect((await script.exited).code).toBe(130)
     expect(await getRun('sigint1')).toMatchObject({ state: 'killed' })
   })
+
+  it('markPreempting, then silence: preempting, then preempted after the heartbeat timeout', async () => {
+    const script = startTrainingScript(
+      `const run = await stemma.init({ project: 'exits', id: 'preempt1', settings: { quiet: true, heartbeatTimeoutS: 10 } })
+       run.log({ x: 1 })
+       run.markPreempting()
+       await new Promise((r) => setTimeout(r, 300))
+       console.log('READY')
+       setInterval(() => {}, 1000)`,
+      { baseUrl: server.baseUrl },
+    )
+    await script.waitFor('READY')
+    await expect.poll(async () => (await getRun('preempt1')).state).toBe('preempting')
+    script.child.kill('SIGKILL')
+    await script.exited
+    await expect
+      .poll(async () => (await getRun('preempt1')).state, { timeout: 30_000, interval: 500 })
+      .toBe('preempted')
+  }, 45_000)
 })
