@@ -10,7 +10,8 @@ import { deepEqual } from './config.js'
 export type RunFilter = Record<string, unknown>
 export type FieldResolver = (path: string) => unknown
 
-const OPERATORS = [
+/** Every condition operator a filter may use (the web app's filter builder offers these). */
+export const FILTER_OPERATORS = [
   '$eq',
   '$ne',
   '$gt',
@@ -22,7 +23,9 @@ const OPERATORS = [
   '$exists',
   '$regex',
   '$contains',
-]
+] as const
+export type FilterOperator = (typeof FILTER_OPERATORS)[number]
+const OPERATORS: readonly string[] = FILTER_OPERATORS
 const MAX_FILTER_DEPTH = 8
 
 /** Checks the filter's shape once, so matching never throws halfway through a listing. */

@@ -9,11 +9,10 @@ const MAIN = fileURLToPath(new URL('./finisher-main.js', import.meta.url))
  * the write-ahead file holds, exit record included, as `stemma sync` would. The key travels in
  * its environment, never on its command line. Spawning is synchronous, so this works from `exit`.
  */
-export function spawnFinisher(runDir: string, baseUrl: string, authorization: string | undefined): boolean {
+export function spawnFinisher(runDir: string, baseUrl: string, apiKey: string | undefined): boolean {
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, STEMMA_BASE_URL: baseUrl }
-    const key = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined
-    if (key !== undefined) env.STEMMA_API_KEY = key
+    if (apiKey !== undefined) env.STEMMA_API_KEY = apiKey
     const child = spawn(process.execPath, [MAIN, runDir], { detached: true, stdio: 'ignore', env })
     child.unref()
     return true

@@ -1,11 +1,9 @@
 import {
-  ALERT_LEVELS,
   defineMetric as coreDefineMetric,
   isPlainObject,
   StemmaError,
   StepClock,
   upsertMetricDefinition,
-  type AlertLevel,
   type DefineMetricOptions,
   type HeartbeatResponse,
   type MetricDefinition,
@@ -19,6 +17,7 @@ import { ConsoleCapture } from './capture/console-capture.js'
 import { SystemSampler } from './capture/system-sampler.js'
 import { StopListener } from './stop-listener.js'
 import { spawnFinisher } from './finisher.js'
+import { AlertThrottle, type AlertOptions } from './alerts.js'
 import { Pipeline } from './pipeline.js'
 import { RunConfig } from './run-config.js'
 import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-files.js'
@@ -66,7 +65,6 @@ export interface RunParams {
 }
 
 const REJECT_WARN_EVERY = 1000
-const DEFAULT_ALERT_WAIT_S = 60
 
 /** `run.status()`: how far the run's data got. Offline, nothing is acknowledged until `stemma sync`. */
 export interface RunStatus {
@@ -113,8 +111,7 @@ export class Run {
   private systemSampler: SystemSampler | undefined
   private stopListener: StopListener | undefined
   private logCalls = 0
-  /** Title → when an alert with it was last sent. */
-  private readonly alertsSent = new Map<string, number>()
+  private readonly alerts = new AlertThrottle()
 
   constructor(private readonly params: RunParams) {
     const startMs = Date.now()
@@ -241,28 +238,14 @@ export class Run {
    * alert with the same title is not sent again within `waitDuration` seconds (default 60).
    * Returns whether it was sent.
    */
-  alert(options: { title: string; text: string; level?: AlertLevel; waitDuration?: number }): boolean {
+  alert(options: AlertOptions): boolean {
     if (this.closed) {
       this.warnClosed()
       return false
     }
-    const { title, text } = options
-    const level = options.level ?? 'INFO'
-    if (typeof title !== 'string' || title === '' || title.length > 256) {
-      throw new StemmaError('VALIDATION_FAILED', 'run.alert needs a title of 1 to 256 characters.')
-    }
-    if (typeof text !== 'string' || text.length > 16_384) {
-      throw new StemmaError('VALIDATION_FAILED', 'run.alert needs a text of at most 16,384 characters.')
-    }
-    if (!(ALERT_LEVELS as readonly string[]).includes(level)) {
-      throw new StemmaError('VALIDATION_FAILED', `run.alert level must be one of ${ALERT_LEVELS.join(', ')}.`)
-    }
-    const waitMs = (options.waitDuration ?? DEFAULT_ALERT_WAIT_S) * 1000
-    const now = Date.now()
-    const last = this.alertsSent.get(title)
-    if (last !== undefined && now - last < waitMs) return false
-    this.alertsSent.set(title, now)
-    this.pipeline.addAlert({ t: now, title, text, level })
+    const alert = this.alerts.admit(options, Date.now())
+    if (alert === null) return false
+    this.pipeline.addAlert(alert)
     this.safeFlush()
     return true
   }
@@ -313,8 +296,7 @@ export class Run {
       this.params.settings.print(`stemma: Upload this run with: stemma sync ${this.dir}`)
     else if ((this.params.uploader?.pending ?? 0) > 0) {
       const { client } = this.params
-      const handedOff =
-        client !== undefined && spawnFinisher(this.dir, client.baseUrl, client.requestHeaders.authorization)
+      const handedOff = client !== undefined && spawnFinisher(this.dir, client.baseUrl, client.apiKey)
       this.params.settings.print(
         handedOff
           ? `stemma: the process exited before everything was uploaded; a background process is delivering the rest (or run: stemma sync ${this.dir})`

@@ -53,10 +53,13 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 /** One HTTP exchange with the stemma REST API. Never throws: every result is an `Outcome`. */
 export class HttpClient {
   readonly baseUrl: string
+  /** For a process the SDK hands the run to (the finisher), which authenticates the same way. */
+  readonly apiKey: string | undefined
   private readonly headers: Record<string, string>
 
   constructor(options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.apiKey = options.apiKey
     this.headers = { accept: 'application/json', 'user-agent': options.userAgent ?? 'stemma-sdk-node' }
     if (options.apiKey !== undefined) this.headers.authorization = `Bearer ${options.apiKey}`
   }

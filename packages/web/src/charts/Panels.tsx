@@ -35,16 +35,16 @@ function useMetricKeys(entity: string, project: string, runs: PanelRun[]) {
         ),
       )
       const definitions = runs.flatMap((r) => r.run.metrics)
+      // Every scalar series can be an x axis (step metrics among them); hidden ones get no panel.
       const keys = new Set<string>()
+      const all = new Set<string>()
       for (const list of lists) {
         for (const k of list.keys) {
-          if (k.kind === 'scalar' && !k.key.startsWith('_') && !isHidden(k.key, definitions)) keys.add(k.key)
+          if (k.kind !== 'scalar' || k.key.startsWith('_')) continue
+          all.add(k.key)
+          if (!isHidden(k.key, definitions)) keys.add(k.key)
         }
       }
-      // Step metrics (defineMetric's stepMetric) and any logged series can be an x axis.
-      const all = new Set<string>()
-      for (const list of lists)
-        for (const k of list.keys) if (k.kind === 'scalar' && !k.key.startsWith('_')) all.add(k.key)
       return { metrics: [...keys].sort(), axes: [...all].sort() }
     },
     [entity, project, ids],

@@ -130,8 +130,8 @@ export function Overview({
           </Field>
         </dl>
       </section>
-      <Alerts runPath={runPath} archive={archive} />
       <Lineage run={run} lineage={lineage.data} />
+      <Alerts runPath={runPath} archive={archive} />
       <KeyValues title="Config" values={run.config} />
       <KeyValues title="Summary" values={run.summary} hideInternal />
       <section className="card">

@@ -1,19 +1,11 @@
+import { FILTER_OPERATORS, type FilterOperator } from '@stemma/core'
+
 /** One row of the filter builder: a run field, an operator and the text typed as its value. */
 export type FilterRow = [field: string, op: FilterOp, value: string]
 
-export const FILTER_OPS = [
-  '$eq',
-  '$ne',
-  '$gt',
-  '$gte',
-  '$lt',
-  '$lte',
-  '$contains',
-  '$regex',
-  '$in',
-  '$exists',
-] as const
-export type FilterOp = (typeof FILTER_OPS)[number]
+// The server's own operator list: the builder can offer nothing the filter engine refuses.
+export const FILTER_OPS = FILTER_OPERATORS
+export type FilterOp = FilterOperator
 
 export const OP_LABELS: Record<FilterOp, string> = {
   $eq: '=',
@@ -25,6 +17,7 @@ export const OP_LABELS: Record<FilterOp, string> = {
   $contains: 'contains',
   $regex: 'matches regex',
   $in: 'is one of',
+  $nin: 'is none of',
   $exists: 'is set',
 }
 
@@ -66,7 +59,7 @@ export function buildFilter(search: string, rows: FilterRow[]): Record<string, u
   for (const [field, op, value] of rows) {
     if (field.trim() === '') continue
     let arg: unknown
-    if (op === '$in') arg = value.split(',').map((v) => typedValue(v))
+    if (op === '$in' || op === '$nin') arg = value.split(',').map((v) => typedValue(v))
     else if (op === '$exists') arg = value.trim() !== 'false'
     else if (op === '$contains' || op === '$regex') arg = value
     else arg = typedValue(value)
