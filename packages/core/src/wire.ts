@@ -168,7 +168,8 @@ export interface HeartbeatResponse {
  * batches (at most every ~100 ms per run); `stop` when a stop is requested.
  */
 export interface RunEvent {
-  type: 'state' | 'data' | 'stop'
+  /** `files`: a run file was uploaded or deleted. */
+  type: 'state' | 'data' | 'stop' | 'files'
   entity: string
   project: string
   runId: string

@@ -12,6 +12,7 @@ import { installErrorHandler } from './errors.js'
 import { detailRoutes } from './routes/details.js'
 import { RunEvents } from './events/run-events.js'
 import { eventRoutes } from './routes/events.js'
+import { fileRoutes } from './routes/files.js'
 import { healthRoutes } from './routes/health.js'
 import { historyRoutes } from './routes/history.js'
 import { ingestRoutes } from './routes/ingest.js'
@@ -52,6 +53,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
   const { publicUrl } = deps
   const ctx: ServiceContext = {
     store: deps.store,
+    ...(deps.blobs && { blobs: deps.blobs }),
     now: deps.now ?? Date.now,
     random: deps.random ?? cryptoRandom,
     publicUrl: typeof publicUrl === 'function' ? publicUrl : () => publicUrl,
@@ -89,6 +91,8 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     detailRoutes(api, ctx, routes)
     projectRoutes(api, ctx, routes)
     eventRoutes(api, ctx, routes)
+    // In a scope of their own: uploads take raw bytes where every other route parses JSON.
+    api.register(async (scope) => fileRoutes(scope, ctx, routes))
     sessionRoutes(api, ctx, sessions, routes)
     webRoutes(api, web)
   })

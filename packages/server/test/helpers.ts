@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
 import type { IngestBatch } from '@stemma/core'
-import { openSqliteStore } from '@stemma/store'
-import type { Store } from '@stemma/store'
+import { FsBlobStore, openSqliteStore } from '@stemma/store'
+import type { BlobStore, Store } from '@stemma/store'
 import { createServer, ensureAdmin, hashApiKey, type ServerDeps } from '@stemma/server'
 
 export const PUBLIC_URL = 'http://stemma.test'
@@ -12,6 +12,9 @@ export const PUBLIC_URL = 'http://stemma.test'
 export interface TestApp {
   app: FastifyInstance
   store: Store
+  /** Run file contents, under `blobDir`. */
+  blobs: BlobStore
+  blobDir: string
   adminKey: string
   clock: { now: number }
   /** Authenticated JSON request with the admin key unless `key` is given (`null`: none). */
@@ -34,8 +37,15 @@ export async function startApp(
   const clock = { now: Date.parse('2026-01-01T00:00:00Z') }
   const admin = await ensureAdmin(store, { now: clock.now })
   let seed = 1
+  const blobDir = join(dir, 'blobs')
+  const blobs = new FsBlobStore({
+    root: blobDir,
+    signingSecret: 'test-signing-secret',
+    urlBase: `${PUBLIC_URL}/api/v1/blobs`,
+  })
   const app = createServer({
     store,
+    blobs,
     publicUrl: options.publicUrl ?? PUBLIC_URL,
     now: () => clock.now,
     // Deterministic ids: a simple LCG is enough for tests.
@@ -49,6 +59,8 @@ export async function startApp(
   return {
     app,
     store,
+    blobs,
+    blobDir,
     adminKey,
     clock,
     call(method, url, body, key = adminKey) {

@@ -14,10 +14,12 @@ import type {
   RunState,
   SystemSample,
   RunAlert,
+  RunFile,
   View,
   ViewSegment,
   WireRejectedRow,
 } from '@stemma/core'
+import type { StoredBlob } from './blob/blob-store.js'
 import type { Database } from './sql/executor.js'
 
 export interface RunRef {
@@ -238,10 +240,40 @@ export interface HistoryRepository {
   stepForMetricValue(ref: RunRef, metric: string, value: number): Promise<number>
 }
 
+/** A run file with the blob store key its content lives under (a key never leaves the server). */
+export interface StoredRunFile extends RunFile {
+  blobKey: string
+}
+
+export interface PutFileInput {
+  /** Checked by the caller (see core `assertFileName`). */
+  name: string
+  /** The content, already in the blob store. */
+  blob: StoredBlob
+  now: number
+}
+
+/**
+ * Files of live runs (an archived copy reads its live run's files). Content is kept once per
+ * SHA-256: every method that can leave a blob unreferenced returns the blob store keys that the
+ * caller should delete once the transaction has committed.
+ */
+export interface FileRepository {
+  /** Sets `name` to the blob's content, replacing an earlier version. */
+  put(ref: RunRef, input: PutFileInput): Promise<{ file: RunFile; unusedBlobKeys: string[] }>
+  /** By name. */
+  list(ref: RunRef): Promise<RunFile[]>
+  get(ref: RunRef, name: string): Promise<StoredRunFile | null>
+  remove(ref: RunRef, name: string): Promise<{ removed: boolean; unusedBlobKeys: string[] }>
+  /** Of these contents, forgets those no run file names any more, and returns their blob keys. */
+  collect(sha256s: readonly string[]): Promise<string[]>
+}
+
 /** The repositories bound to one open transaction (see `Store.transaction`). */
 export interface StoreTransaction {
   readonly runs: RunRepository
   readonly history: HistoryRepository
+  readonly files: FileRepository
 }
 
 export interface Store {
@@ -251,6 +283,7 @@ export interface Store {
   readonly auth: AuthRepository
   readonly runs: RunRepository
   readonly history: HistoryRepository
+  readonly files: FileRepository
   /**
    * Runs several repository calls as one transaction: either all of them take effect or, when
    * `fn` throws, none does. Use the repositories `fn` is given, not the store's own.

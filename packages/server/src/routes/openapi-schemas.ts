@@ -152,6 +152,19 @@ export const COMPONENTS = {
   },
   ConsoleResponse: { type: 'object', properties: { lines: { type: 'array', items: { type: 'object' } } } },
   SystemResponse: { type: 'object', properties: { samples: { type: 'array', items: { type: 'object' } } } },
+  RunFile: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      size: { type: 'integer' },
+      sha256: { type: 'string' },
+      updatedAt: { type: 'number' },
+    },
+  },
+  FileList: {
+    type: 'object',
+    properties: { files: { type: 'array', items: { $ref: '#/components/schemas/RunFile' } } },
+  },
   AlertsResponse: {
     type: 'object',
     properties: {

@@ -55,9 +55,9 @@ export function buildOpenApi(specs: readonly RouteSpec[]): JsonSchema {
 
 function operation(spec: RouteSpec): Record<string, unknown> {
   const responses: Record<string, unknown> = {}
-  for (const [status, { description, schema }] of Object.entries(spec.responses)) {
+  for (const [status, { description, schema, contentType }] of Object.entries(spec.responses)) {
     responses[status] = schema
-      ? { description, content: { 'application/json': { schema } } }
+      ? { description, content: { [contentType ?? 'application/json']: { schema } } }
       : { description }
   }
   responses.default = {
@@ -71,6 +71,13 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     parameters: [...parameters(spec.params, 'path'), ...parameters(spec.querystring, 'query')],
     ...(spec.body && {
       requestBody: { required: true, content: { 'application/json': { schema: spec.body } } },
+    }),
+    ...(spec.rawBody && {
+      requestBody: {
+        required: true,
+        description: spec.rawBody.description,
+        content: { [spec.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } },
+      },
     }),
     responses,
     // Health probes take no key; everything else needs one.

@@ -8,7 +8,7 @@ export type JsonSchema = Record<string, unknown>
  * OpenAPI document is generated from the same objects, so the two cannot drift apart.
  */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** Full path in Fastify syntax: `/api/v1/runs/:entity/:project`. */
   url: string
   summary: string
@@ -16,13 +16,15 @@ export interface RouteSpec {
   params?: JsonSchema
   querystring?: JsonSchema
   body?: JsonSchema
+  /** A body of raw bytes (a file upload), streamed to the handler unparsed: documented only. */
+  rawBody?: { contentType: string; description: string }
   /**
    * Answered without an API key. Only the load balancer's health probes are, and they tell
    * nothing but ok / not ok.
    */
   public?: boolean
   /** Success responses, documented only: replies are serialized by one wire serializer, not per route. */
-  responses: Record<number, { description: string; schema?: JsonSchema }>
+  responses: Record<number, { description: string; schema?: JsonSchema; contentType?: string }>
 }
 
 export type Handler<G extends RouteGenericInterface> = RouteHandlerMethod<

@@ -11,6 +11,7 @@ import type { ApiKeyOwner } from '@stemma/store'
 import { assertEntityAccess } from '../auth/access.js'
 import { runEvent } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
+import { freeBlobs } from './files.js'
 import { toRunDto } from './dto.js'
 import { loadRun, requireWritable, runNotFound, type ProjectRef, type RunTarget } from './targets.js'
 
@@ -68,7 +69,9 @@ export async function patchRun(
 
 export async function deleteRun(ctx: ServiceContext, viewer: ApiKeyOwner, target: RunTarget): Promise<void> {
   const ref = await requireWritable(ctx, viewer, target)
+  const contents = ctx.blobs === undefined ? [] : (await ctx.store.files.list(ref)).map((f) => f.sha256)
   await ctx.store.runs.delete(ref)
+  if (contents.length > 0) freeBlobs(ctx, await ctx.store.files.collect(contents))
 }
 
 /**

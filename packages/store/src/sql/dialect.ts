@@ -48,6 +48,8 @@ export interface SqlDialect {
   jsonAt(column: string, pathParam: string): { num: string; text: string; isArray: string; exists: string }
   /** Whether an error is a unique-constraint violation (two writers racing to create one row). */
   isUniqueViolation(err: unknown): boolean
+  /** Whether an error is a foreign-key violation (a row still referenced, or one gone meanwhile). */
+  isForeignKeyViolation(err: unknown): boolean
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -103,6 +105,7 @@ export const sqliteDialect: SqlDialect = {
     const code = (err as { code?: string }).code
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   },
+  isForeignKeyViolation: (err) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY',
 }
 
 export const postgresDialect: SqlDialect = {
@@ -143,4 +146,5 @@ export const postgresDialect: SqlDialect = {
   // A bound parameter names the key, so any key is safe.
   jsonPath: (key) => key,
   isUniqueViolation: (err) => (err as { code?: string }).code === '23505',
+  isForeignKeyViolation: (err) => (err as { code?: string }).code === '23503',
 }

@@ -7,6 +7,7 @@ import { chunkPrefix } from './003_chunk_prefix.js'
 import { numberTag } from './004_number_tag.js'
 import { serverSecrets } from './005_server_secrets.js'
 import { runAlerts } from './006_run_alerts.js'
+import { runFiles } from './007_run_files.js'
 
 export interface Migration {
   version: number
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'number tag without NUL', statements: numberTag },
   { version: 5, name: 'server secrets', statements: serverSecrets },
   { version: 6, name: 'run alerts', statements: runAlerts },
+  { version: 7, name: 'run files', statements: runFiles },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
