@@ -33,3 +33,17 @@ export function valueText(value: unknown): string {
   if (typeof value === 'string') return value
   return JSON.stringify(value)
 }
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+
+/** A size in bytes, in the largest binary unit below 1024 of it: `512 B`, `1.5 KiB`, `20 MiB`. */
+export function bytes(n: number): string {
+  let value = n
+  let unit = 0
+  while (value >= 1023.5 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  if (unit === 0) return `${n} B`
+  return `${value < 9.95 ? value.toFixed(1) : Math.round(value)} ${BYTE_UNITS[unit]}`
+}

@@ -43,7 +43,7 @@ export function useEventStream(path: string | null): void {
         // A malformed event is dropped; the next one carries the full state again.
       }
     }
-    for (const type of ['state', 'data', 'stop']) source.addEventListener(type, onEvent)
+    for (const type of ['state', 'data', 'stop', 'files']) source.addEventListener(type, onEvent)
     return () => source.close()
   }, [path])
 }

@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../app/ConfirmDialog'
 import { Link } from '../app/link'
 import { liveEvents, runEventsPath, useEventStream } from '../app/live'
 import { paths, RUN_TABS, useQueryParam, type RunTab } from '../app/router'
+import { FilesTab } from '../run/FilesTab'
 import { LogsTab } from '../run/LogsTab'
 import { RunWorkspace } from '../run/RunWorkspace'
 import { Overview } from '../run/Overview'
@@ -133,9 +134,12 @@ export function RunPage({
         <LogsTab runPath={runPath} runId={runId} {...(archive !== undefined && { archive })} />
       )}
       {tab === 'files' && (
-        <div className="empty">
-          This run has no saved files. Files saved with <code>run.save()</code> appear here.
-        </div>
+        <FilesTab
+          runPath={runPath}
+          runId={runId}
+          readOnly={run.archived}
+          {...(archive !== undefined && { archive })}
+        />
       )}
       {tab === 'artifacts' && <div className="empty">This run has logged or used no artifacts.</div>}
       {stopping && (
