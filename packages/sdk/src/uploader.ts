@@ -31,7 +31,13 @@ export type DrainResult = 'done' | 'failed' | 'timeout'
  */
 export class Uploader {
   private readonly queue: Entry[] = []
-  private readonly index = new Map<number, { offset: number; length: number }>()
+  /**
+   * Where each batch this uploader queued lies in the write-ahead file, by seq, for re-sending after
+   * a SEQUENCE_GAP. Kept for the whole run, so it is packed: 12 bytes a batch (24 at most while the
+   * arrays double) instead of a map entry's ~70; at 10 batches a second for a week, ~70-150 MB
+   * instead of ~420 MB.
+   */
+  private readonly index = new FrameIndex()
   private bytesInMemory = 0
   private running = false
   private stopped = false
@@ -48,7 +54,7 @@ export class Uploader {
   }
 
   enqueue(seq: number, offset: number, length: number, body: string): void {
-    this.index.set(seq, { offset, length })
+    this.index.set(seq, offset, length)
     const keep = this.bytesInMemory + body.length <= this.options.maxUnackedBytes
     if (keep) this.bytesInMemory += body.length
     this.queue.push({ seq, offset, length, body: keep ? body : undefined })
@@ -138,5 +144,34 @@ export class Uploader {
     }
     this.queue.unshift(...missing)
     return true
+  }
+}
+
+/** seq → (offset, length) in two growable typed arrays; seqs of one writer are 1, 2, 3, … */
+class FrameIndex {
+  private offsets = new Float64Array(1024)
+  private lengths = new Uint32Array(1024)
+
+  set(seq: number, offset: number, length: number): void {
+    if (seq < 1) return
+    if (seq > this.offsets.length) {
+      let size = this.offsets.length
+      while (size < seq) size *= 2
+      const offsets = new Float64Array(size)
+      offsets.set(this.offsets)
+      const lengths = new Uint32Array(size)
+      lengths.set(this.lengths)
+      this.offsets = offsets
+      this.lengths = lengths
+    }
+    this.offsets[seq - 1] = offset
+    this.lengths[seq - 1] = length
+  }
+
+  get(seq: number): { offset: number; length: number } | undefined {
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.offsets.length) return undefined
+    const length = this.lengths[seq - 1]!
+    // Every frame has an 8-byte header, so a zero length is a seq never queued.
+    return length === 0 ? undefined : { offset: this.offsets[seq - 1]!, length }
   }
 }

@@ -32,7 +32,8 @@ export function installErrorHandler(app: FastifyInstance, methodsAt: (path: stri
     }
     // A database or object store that went away: clients (the SDK's uploader among them) wait
     // this long and retry, keeping their data.
-    if (known.code === 'UNAVAILABLE') reply.header('retry-after', String(retryAfterS(known)))
+    if (known.code === 'UNAVAILABLE' || known.code === 'INSUFFICIENT_STORAGE')
+      reply.header('retry-after', String(retryAfterS(known)))
     if (known.code === 'METHOD_NOT_ALLOWED')
       reply.header('allow', (known.details!.allow as string[]).join(', '))
     return reply.status(ERROR_STATUS[known.code]).send(errorBody(known))
@@ -118,9 +119,28 @@ function exclusionError(e: FastifyError & { validationContext?: string }): Stemm
   return new StemmaError('VALIDATION_FAILED', `${pair[0]} and ${pair[1]} cannot be combined; pick one.`)
 }
 
+/**
+ * Driver codes for a full disk: SQLite's SQLITE_FULL, Node's ENOSPC and EDQUOT (a blob write, a
+ * quota), PostgreSQL's disk_full (SQLSTATE 53100).
+ */
+const DISK_FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT', '53100'])
+
+/** A full disk is not a bug: nothing was stored, and the same request succeeds once space is freed. */
+function diskFull(err: unknown): StemmaError | null {
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code !== 'string' || !DISK_FULL_CODES.has(code)) return null
+  return new StemmaError(
+    'INSUFFICIENT_STORAGE',
+    `The server's disk is full (${code}); nothing was stored. Free space on the server; clients keep their data and retry.`,
+    { cause: code, retryAfterS: 5 },
+  )
+}
+
 /** Maps what Fastify and Node throw on bad input to our codes; null for anything unexpected. */
 function toStemmaError(err: unknown, request: FastifyRequest): StemmaError | null {
   if (isStemmaError(err)) return err
+  const full = diskFull(err)
+  if (full) return full
   const e = err as Partial<FastifyError> & { validationContext?: string }
   if (e.validation) {
     const named = namingError(e as FastifyError, request)
