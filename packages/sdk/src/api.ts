@@ -1,3 +1,4 @@
+import { downloadRunFile } from './files/restore.js'
 import {
   API_PREFIX,
   decodeNumber,
@@ -13,6 +14,8 @@ import {
   type RunState,
   type RunTreeResponse,
   type ViewerResponse,
+  type RunFile,
+  type RunFileList,
 } from '@stemma/core'
 import { absoluteUrl, runApiPath } from './init.js'
 import { defaultWarn, resolveConnection } from './settings.js'
@@ -218,6 +221,25 @@ export class ApiRun {
     this.tags = dto.tags
     this.notes = dto.notes
     return new ApiRun(this.client, dto)
+  }
+
+  /** The run's files, by name (W&B's `run.files()`). */
+  async files(): Promise<RunFile[]> {
+    return (await this.get<RunFileList>('/files')).files
+  }
+
+  /** Downloads one of them to `<root>/<name>` (default root: the working directory); see `stemma.restore`. */
+  async downloadFile(
+    name: string,
+    options: { root?: string; replace?: boolean } = {},
+  ): Promise<string | null> {
+    return downloadRunFile(
+      this.client,
+      this.path,
+      name,
+      options.root ?? process.cwd(),
+      options.replace === true,
+    )
   }
 
   async delete(): Promise<void> {

@@ -22,7 +22,7 @@ import {
   writeResumeRecord,
   writeRunInfo,
   type RunInfo,
-} from './run-files.js'
+} from './run-dir.js'
 import {
   defaultWarn,
   resolveConnection,

@@ -5,7 +5,6 @@ import {
   StepClock,
   upsertMetricDefinition,
   type DefineMetricOptions,
-  type HeartbeatResponse,
   type MetricDefinition,
   type TerminalState,
   type ControlSignals,
@@ -13,14 +12,16 @@ import {
 import './dispose.js'
 import { HistoryEncoder } from './history-encoder.js'
 import { LocalSummary } from './local-summary.js'
-import { ConsoleCapture } from './capture/console-capture.js'
-import { SystemSampler } from './capture/system-sampler.js'
-import { StopListener } from './stop-listener.js'
+import { FileUploader } from './files/file-uploader.js'
+import { gitDiff } from './files/git-diff.js'
+import { codeFiles, type LogCodeOptions } from './files/log-code.js'
+import { SavedFiles, type SaveOptions } from './files/saved-files.js'
 import { spawnFinisher } from './finisher.js'
 import { AlertThrottle, type AlertOptions } from './alerts.js'
 import { Pipeline } from './pipeline.js'
+import { RunBackground } from './run-background.js'
 import { RunConfig } from './run-config.js'
-import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-files.js'
+import { clearResumeRecord, writeRunInfo, type RunInfo } from './run-dir.js'
 import { RunSummary } from './run-summary.js'
 import { snapshot } from './snapshot.js'
 import type { Mode, Settings, Warn } from './settings.js'
@@ -106,10 +107,9 @@ export class Run {
   private exitWritten = false
   private closedWarned = false
   private finishPromise: Promise<void> | undefined
-  private heartbeatTimer: NodeJS.Timeout | undefined
-  private consoleCapture: ConsoleCapture | undefined
-  private systemSampler: SystemSampler | undefined
-  private stopListener: StopListener | undefined
+  private readonly background: RunBackground
+  /** Absent for a disabled run, which has no directory. */
+  private readonly files: SavedFiles | undefined
   private logCalls = 0
   private readonly alerts = new AlertThrottle()
 
@@ -166,9 +166,17 @@ export class Run {
       (values) => this.pipeline.setSummary(values),
     )
     this.pipeline.start()
-    this.startHeartbeat()
-    this.startCapture()
-    this.listenForStop()
+    this.background = new RunBackground({
+      settings: params.settings,
+      pipeline: this.pipeline,
+      capture: params.wal !== undefined,
+      client: params.client,
+      apiPath: params.apiPath,
+      uploader: params.uploader,
+      onControl: (control) => this.handleControl(control),
+    })
+    this.background.start()
+    this.files = this.startFiles()
   }
 
   /** `entity/project/id`, as `Api.run()` takes it. */
@@ -250,6 +258,45 @@ export class Run {
     return true
   }
 
+  /**
+   * Saves files matching a glob with the run (W&B's `run.save`): `live` (default) uploads now and
+   * again whenever a file changes, `now` once, `end` when the run ends. The glob is expanded now;
+   * `basePath` sets which directories are kept in the names (see seed 004). Returns the paths
+   * created in the run directory.
+   */
+  save(glob: string, options: SaveOptions = {}): string[] {
+    if (this.closed) {
+      this.warnClosed()
+      return []
+    }
+    return this.files?.save(glob, options) ?? []
+  }
+
+  /**
+   * Saves the source files under `root` (default the working directory) as run files `code/…`,
+   * uploaded now. By default `.js`/`.ts`/`.py`-like files and Dockerfiles, leaving out
+   * `node_modules`, `.git` and run directories. Returns the names saved.
+   */
+  logCode(root = '.', options: LogCodeOptions = {}): string[] {
+    if (this.closed || this.files === undefined) return []
+    const saved: string[] = []
+    for (const { path, rel } of codeFiles(root, options)) {
+      this.files.copy(path, `code/${rel}`)
+      saved.push(`code/${rel}`)
+    }
+    return saved
+  }
+
+  /** @internal Where restored files go by default: the run directory's `files/`. */
+  get filesDir(): string | undefined {
+    return this.files?.dir
+  }
+
+  /** @internal The client of an online run, for `restore`. */
+  get httpClient(): HttpClient | undefined {
+    return this.params.client
+  }
+
   /** Tells the server this run is about to be preempted; silence afterwards reads as `preempted`. */
   markPreempting(): void {
     if (this.closed) return
@@ -292,9 +339,11 @@ export class Run {
       }
     }
     if (this.params.wal === undefined) return
+    // Saved files are uploaded from the run directory, by the finisher or `stemma sync`.
+    this.files?.finish()
     if (this.mode === 'offline')
       this.params.settings.print(`stemma: Upload this run with: stemma sync ${this.dir}`)
-    else if ((this.params.uploader?.pending ?? 0) > 0) {
+    else if ((this.params.uploader?.pending ?? 0) > 0 || (this.files?.pending ?? 0) > 0) {
       const { client } = this.params
       const handedOff = client !== undefined && spawnFinisher(this.dir, client.baseUrl, client.apiKey)
       this.params.settings.print(
@@ -337,62 +386,22 @@ export class Run {
     }
   }
 
-  /** A stop from the web app or API arrives over the run's event stream, even while the script is idle. */
-  private listenForStop() {
-    const { client, apiPath } = this.params
-    if (client === undefined || apiPath === undefined) return
-    this.stopListener = new StopListener(client.url(`${apiPath}/events`), client.requestHeaders, () =>
-      this.handleControl({ stopRequested: true }),
-    )
-    this.stopListener.start()
-  }
-
-  /** Console and system metrics go where rows go: the write-ahead file, then the server. */
-  private startCapture() {
-    const { settings, wal } = this.params
-    if (wal === undefined) return
-    if (settings.captureConsole) {
-      this.consoleCapture = ConsoleCapture.start((line) => this.pipeline.addConsole(line))
+  private startFiles(): SavedFiles | undefined {
+    const { client, apiPath, settings, warn } = this.params
+    if (this.dir === '') return undefined
+    const uploader =
+      client !== undefined && apiPath !== undefined ? new FileUploader(client, apiPath, warn) : undefined
+    const files = new SavedFiles(this.dir, uploader, warn)
+    if (settings.saveGitDiff) {
+      const diff = gitDiff(process.cwd())
+      if (diff !== undefined) files.write('diff.patch', diff)
     }
-    if (settings.captureSystem) {
-      this.systemSampler = new SystemSampler(
-        (sample) => this.pipeline.addSystem(sample),
-        settings.statsSamplingIntervalMs,
-        process.cwd(),
-      )
-      this.systemSampler.start()
-    }
+    return files
   }
 
   private stopTimers() {
-    // Unfinished console lines are emitted here, before the last batch is made.
-    this.consoleCapture?.stop()
-    this.systemSampler?.stop()
-    this.stopListener?.close()
+    this.background.stop()
     this.pipeline.stop()
-    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer)
-    this.heartbeatTimer = undefined
-  }
-
-  private startHeartbeat() {
-    const { client, apiPath, uploader, settings } = this.params
-    if (client === undefined || apiPath === undefined) return
-    const interval = settings.heartbeatIntervalMs
-    this.heartbeatTimer = setInterval(() => {
-      // A batch acknowledged recently was a heartbeat already.
-      if (uploader !== undefined && Date.now() - uploader.lastAckAt < interval) return
-      void client
-        .request<HeartbeatResponse>({
-          method: 'POST',
-          path: `${apiPath}/heartbeat`,
-          body: '{}',
-          timeoutMs: interval,
-        })
-        .then((outcome) => {
-          if (outcome.kind === 'success') this.handleControl(outcome.body?.control)
-        })
-    }, interval)
-    this.heartbeatTimer.unref()
   }
 
   private async doFinish(state: TerminalState, exitCode: number): Promise<void> {
@@ -410,6 +419,7 @@ export class Run {
     }
     let result: DrainResult = 'done'
     if (uploader !== undefined) result = await this.waitForUpload(uploader)
+    if (result === 'done' && !(await this.uploadFiles())) result = 'timeout'
     try {
       wal?.close()
     } catch {
@@ -449,6 +459,20 @@ export class Run {
     } finally {
       clearInterval(progress)
     }
+  }
+
+  /** Uploads what the run's files directory holds now; false when time ran out first. */
+  private async uploadFiles(): Promise<boolean> {
+    const { settings } = this.params
+    const files = this.files
+    if (files === undefined) return true
+    files.finish()
+    if (files.pending === 0) return true
+    if (!settings.quiet) settings.print(`stemma: uploading ${files.pending} file(s)...`)
+    const uploaded = await files.idle(settings.finishTimeoutMs === 0 ? 2 ** 31 - 1 : settings.finishTimeoutMs)
+    if (!uploaded)
+      this.params.warn(`file upload did not finish in time; deliver the rest with: stemma sync ${this.dir}`)
+    return uploaded
   }
 
   private printEnd(result: DrainResult) {

@@ -41,6 +41,8 @@ export interface SettingsInput {
   captureSystem?: boolean
   /** How often system metrics are sampled (default 10 s, at least 100 ms). */
   statsSamplingIntervalMs?: number
+  /** Save `git diff HEAD` as the run file `diff.patch` when the work tree has changes (default true). */
+  saveGitDiff?: boolean
   /** Where terminal lines go (defaults to stderr). */
   print?: (line: string) => void
 }
@@ -190,6 +192,7 @@ const DEFAULTS: Omit<Settings, 'onStopRequested' | 'print'> = {
   captureConsole: true,
   captureSystem: true,
   statsSamplingIntervalMs: 10_000,
+  saveGitDiff: true,
 }
 
 function positive(value: unknown, name: string, fallback: number, warn: Warn, allowZero = false): number {
@@ -242,6 +245,7 @@ export function resolveSettings(
     stopAction: input.stopAction === 'callback' ? 'callback' : 'exit',
     captureConsole: input.captureConsole !== false,
     captureSystem: input.captureSystem !== false,
+    saveGitDiff: input.saveGitDiff !== false,
     statsSamplingIntervalMs: Math.max(
       100,
       positive(

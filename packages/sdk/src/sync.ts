@@ -9,10 +9,11 @@ import {
 } from '@stemma/core'
 import { runApiPath } from './init.js'
 import { RetryingTransport, type RetryHooks } from './retrying-transport.js'
-import { readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-files.js'
+import { readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-dir.js'
 import { defaultWarn, envString, resolveConnection } from './settings.js'
 import { HttpClient } from './transport.js'
 import { WalCursor } from './wal.js'
+import { FileUploader, filesUnder } from './files/file-uploader.js'
 
 export interface SyncOptions {
   baseUrl?: string
@@ -39,6 +40,8 @@ export interface SyncResult {
   trailingBytes: number
   /** The file holds the run's exit record, so the run has ended on the server. */
   ended: boolean
+  /** Files in the run directory's `files/` not yet on the server after this sync (0: all there). */
+  filesPending: number
 }
 
 /**
@@ -56,7 +59,8 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
     process.env,
     defaultWarn,
   )
-  const transport = new RetryingTransport(new HttpClient(connection), {
+  const client = new HttpClient(connection)
+  const transport = new RetryingTransport(client, {
     initialMs: options.retryInitialMs ?? 1_000,
     maxMs: options.retryMaxMs ?? 60_000,
     deadlineMs: options.deadlineMs ?? 600_000,
@@ -76,11 +80,52 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
     duplicates: 0,
     trailingBytes: 0,
     ended: false,
+    filesPending: 0,
   }
   // A run that died between writing run.json and its first record has an empty history, not an error.
   const walPath = join(dir, WAL_FILE)
-  if (!existsSync(walPath)) return result
+  if (existsSync(walPath))
+    entity = await deliverWal(walPath, dir, info, entity, created, transport, hooks, result, options)
+  result.filesPending = await syncFiles(
+    client,
+    dir,
+    runApiPath(entity, info.project, info.runId),
+    options.deadlineMs ?? 600_000,
+  )
+  return result
+}
 
+/** Uploads the run directory's saved files the server does not have yet; returns how many are left. */
+async function syncFiles(
+  client: HttpClient,
+  dir: string,
+  apiPath: string,
+  deadlineMs: number,
+): Promise<number> {
+  const local = filesUnder(join(dir, 'files'))
+  if (local.length === 0) return 0
+  const uploader = new FileUploader(client, apiPath, defaultWarn)
+  await uploader.loadKnown()
+  for (const { name, path } of local) uploader.queue(name, path)
+  await uploader.idle(deadlineMs)
+  const left = uploader.pending
+  uploader.stop()
+  return left
+}
+
+async function deliverWal(
+  walPath: string,
+  dir: string,
+  info: RunInfo,
+  startEntity: string,
+  alreadyCreated: boolean,
+  transport: RetryingTransport,
+  hooks: RetryHooks,
+  result: SyncResult,
+  options: SyncOptions,
+): Promise<string> {
+  let entity = startEntity
+  let created = alreadyCreated
   const cursor = new WalCursor(walPath)
   try {
     const committed = new Map<string, number>()
@@ -96,7 +141,7 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
         transport.send<IngestResponse>(
           {
             method: 'POST',
-            path: `${runApiPath(entity!, info.project, info.runId)}/batches`,
+            path: `${runApiPath(entity, info.project, info.runId)}/batches`,
             body,
           },
           hooks,
@@ -121,7 +166,7 @@ export async function syncRunDir(dir: string, options: SyncOptions = {}): Promis
       options.onProgress?.({ records: result.records, bytes: cursor.offset, totalBytes: cursor.size })
     }
     result.trailingBytes = cursor.trailingBytes
-    return result
+    return entity
   } finally {
     cursor.close()
   }

@@ -1,3 +1,8 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { isErrorCode, StemmaError, type ErrorCode } from '@stemma/core'
 
 /** What one HTTP exchange came to, as the retry loop needs to know it. */
@@ -15,7 +20,7 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 export interface RequestOptions {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   path: string
   query?: Record<string, string | number | undefined>
   /** A JSON string (already encoded, so a body re-read from the write-ahead file goes out unchanged). */
@@ -80,14 +85,55 @@ export class HttpClient {
   async request<T>(options: RequestOptions): Promise<Outcome<T>> {
     const headers: Record<string, string> = { ...this.headers }
     if (options.body !== undefined) headers['content-type'] = 'application/json'
-    let response: Response
+    const sent = await this.send(options, headers, options.body)
+    return sent instanceof Response ? this.outcomeOf<T>(sent) : sent
+  }
+
+  /** PUTs the bytes of a local file, streamed (a checkpoint need not fit in memory). */
+  async upload<T>(path: string, filePath: string, timeoutMs = 600_000): Promise<Outcome<T>> {
+    const headers = { ...this.headers, 'content-type': 'application/octet-stream' }
+    const body = Readable.toWeb(createReadStream(filePath)) as ReadableStream<Uint8Array>
+    const sent = await this.send({ method: 'PUT', path, timeoutMs }, headers, body)
+    return sent instanceof Response ? this.outcomeOf<T>(sent) : sent
+  }
+
+  /**
+   * GETs `path` into the file `destination`, through a temporary file renamed at the end, so an
+   * interrupted download never leaves a short file under the real name.
+   */
+  async download(path: string, destination: string, timeoutMs = 600_000): Promise<Outcome<undefined>> {
+    const sent = await this.send({ method: 'GET', path, timeoutMs }, { ...this.headers, accept: '*/*' })
+    if (!(sent instanceof Response)) return sent
+    if (!sent.ok || sent.body === null) return this.outcomeOf<undefined>(sent)
+    const partial = `${destination}.${process.pid}.part`
     try {
-      response = await fetch(this.url(options.path, options.query), {
+      await pipeline(Readable.fromWeb(sent.body as WebReadableStream<Uint8Array>), createWriteStream(partial))
+      await rename(partial, destination)
+    } catch (err) {
+      await rm(partial, { force: true })
+      return {
+        kind: 'retryable',
+        status: sent.status,
+        error: new StemmaError('UNAVAILABLE', `Download cut off (${(err as Error).message}).`),
+      }
+    }
+    return { kind: 'success', status: sent.status, body: undefined }
+  }
+
+  private async send(
+    options: Pick<RequestOptions, 'method' | 'path' | 'query' | 'timeoutMs'>,
+    headers: Record<string, string>,
+    body?: string | ReadableStream<Uint8Array>,
+  ): Promise<Response | Outcome<never>> {
+    try {
+      return await fetch(this.url(options.path, options.query), {
         method: options.method,
         headers,
-        body: options.body,
+        body,
+        // A streamed body must say it is sent while the response may already arrive.
+        ...(body !== undefined && typeof body !== 'string' && { duplex: 'half' }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
-      })
+      } as RequestInit)
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message
       return {
@@ -96,6 +142,9 @@ export class HttpClient {
         error: new StemmaError('UNAVAILABLE', `Cannot reach ${this.baseUrl} (${cause}).`),
       }
     }
+  }
+
+  private async outcomeOf<T>(response: Response): Promise<Outcome<T>> {
     let text = ''
     try {
       text = await response.text()

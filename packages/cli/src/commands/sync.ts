@@ -5,6 +5,7 @@ export function describeSync(dir: string, r: SyncResult): string {
   if (r.duplicates > 0) parts.push(`${r.duplicates} already on the server`)
   if (r.trailingBytes > 0)
     parts.push(`${r.trailingBytes} bytes of an unfinished record left for a later sync`)
+  if (r.filesPending > 0) parts.push(`${r.filesPending} file(s) not uploaded yet`)
   parts.push(r.ended ? 'run ended' : 'run not ended yet')
   return parts.join('; ')
 }

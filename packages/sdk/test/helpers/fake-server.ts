@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { HistoryResponse, IngestBatch, InitRequest, RunDto, WireNumber } from '@stemma/core'
@@ -14,6 +15,8 @@ export interface FakeRun {
   batches: IngestBatch[]
   /** step → row, merged from every applied batch */
   rows: Map<number, Record<string, unknown>>
+  /** name → bytes of uploaded run files */
+  files: Map<string, Buffer>
 }
 
 export interface Scripted {
@@ -67,9 +70,11 @@ export class FakeServer {
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
-    const text = Buffer.concat(chunks).toString('utf8')
+    const raw = Buffer.concat(chunks)
+    const text = raw.toString('utf8')
     const url = new URL(req.url ?? '/', 'http://x')
-    const body = text === '' ? undefined : JSON.parse(text)
+    const isJson = (req.headers['content-type'] ?? '').startsWith('application/json')
+    const body = text === '' || !isJson ? undefined : JSON.parse(text)
     this.requests.push({ method: req.method ?? '', path: url.pathname, body, at: Date.now() })
     const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers })
@@ -106,6 +111,7 @@ export class FakeServer {
     if (req.method === 'GET' && sub === 'history' && sub2 === undefined)
       return send(200, this.history(run, url))
     if (req.method === 'GET' && sub === undefined) return send(200, { run: run.dto })
+    if (sub === 'files') return this.file(run, req.method ?? '', sub2, raw, res, send, error)
     if (req.method === 'PATCH' && sub === undefined) {
       Object.assign(run.dto, body)
       return send(200, { run: run.dto })
@@ -115,6 +121,36 @@ export class FakeServer {
       return send(200, { deleted: true })
     }
     return error(404, 'NOT_FOUND', 'no route')
+  }
+
+  private file(
+    run: FakeRun,
+    method: string,
+    name: string | undefined,
+    raw: Buffer,
+    res: ServerResponse,
+    send: (s: number, v: unknown) => void,
+    error: (s: number, c: string, m: string) => void,
+  ) {
+    const describe = (n: string, bytes: Buffer) => ({
+      name: n,
+      size: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      updatedAt: Date.now(),
+    })
+    if (method === 'GET' && name === undefined) {
+      const files = [...run.files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, b]) => describe(n, b))
+      return send(200, { files })
+    }
+    if (name === undefined) return error(404, 'NOT_FOUND', 'no route')
+    if (method === 'PUT') {
+      run.files.set(name, raw)
+      return send(200, describe(name, raw))
+    }
+    const bytes = run.files.get(name)
+    if (bytes === undefined) return error(404, 'NOT_FOUND', `no file ${name}`)
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    res.end(bytes)
   }
 
   private init(
@@ -160,7 +196,14 @@ export class FakeServer {
       stopRequested: false,
       url: `/${entity}/${req.project}/runs/${id}`,
     }
-    this.runs.set(key, { dto, init: req, committed: new Map(), batches: [], rows: new Map() })
+    this.runs.set(key, {
+      dto,
+      init: req,
+      committed: new Map(),
+      batches: [],
+      rows: new Map(),
+      files: new Map(),
+    })
     return send(201, { run: dto, startingStep: 0, resumed: false })
   }
 
