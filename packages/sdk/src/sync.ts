@@ -9,7 +9,7 @@ import {
 } from '@stemma/core'
 import { runApiPath } from './init.js'
 import { RetryingTransport, type RetryHooks } from './retrying-transport.js'
-import { readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-dir.js'
+import { INFO_FILE, readRunInfo, WAL_FILE, writeRunInfo, type RunInfo } from './run-dir.js'
 import { defaultWarn, envString, resolveConnection } from './settings.js'
 import { HttpClient } from './transport.js'
 import { WalCursor } from './wal.js'
@@ -50,6 +50,12 @@ export interface SyncResult {
  * sequence number. Safe to repeat and to run while the training process is still writing.
  */
 export async function syncRunDir(dir: string, options: SyncOptions = {}): Promise<SyncResult> {
+  if (!existsSync(join(dir, INFO_FILE))) {
+    throw new StemmaError(
+      'NOT_FOUND',
+      `${dir} is not a run directory with something to sync (no ${INFO_FILE}: the process ended before its run started).`,
+    )
+  }
   const info = readRunInfo(dir)
   const connection = resolveConnection(
     {

@@ -124,4 +124,10 @@ describe('offline runs and syncRunDir', () => {
     expect(recreated.init.resume).toBe('allow')
     expect(recreated.dto.state).toBe('finished')
   })
+
+  it('says a directory without run.json has nothing to sync, rather than failing on a missing file', async () => {
+    await expect(stemma.syncRunDir(tempDir(), { baseUrl: server.url, apiKey: API_KEY })).rejects.toThrow(
+      /not a run directory with something to sync/,
+    )
+  })
 })
