@@ -124,7 +124,7 @@ async function crashDetection(baseUrl) {
 export async function captureFigures(n) {
   const server = await startServer()
   try {
-    await captureCost(server.baseUrl, n(10), n(5) > 1 ? 3 : 1)
+    await captureCost(server.baseUrl, n(10), n(5) > 1 ? 5 : 1)
     await stopLatency(server.baseUrl, n(20))
     await exitToFailed(server.baseUrl, n(20))
     await crashDetection(server.baseUrl)

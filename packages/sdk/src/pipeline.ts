@@ -18,7 +18,7 @@ import type { WalWriter } from './wal.js'
 /** About 4 MB of JSON: far below the server's 16 MiB body limit, large enough to amortise a request. */
 const MAX_POINTS_PER_BATCH = 250_000
 /** Longest a captured console line waits for a batch when nothing else is being sent. */
-const CAPTURE_INTERVAL_MS = 500
+const CAPTURE_INTERVAL_MS = 1_000
 /** Console lines that start a flush early: a script printing fast still sends bounded batches. */
 const MAX_CONSOLE_LINES_PER_BATCH = 5_000
 /** Buffered rows, as a multiple of `maxBufferedRows`, at which `log()` itself flushes. */
