@@ -13,6 +13,7 @@ import {
 import { installExitHooks, removeExitHooks } from './exit-hooks.js'
 import { gpuNames } from './capture/gpu-stats.js'
 import { collectMetadata, SDK_VERSION } from './metadata.js'
+import { deliverLeftovers } from './leftovers.js'
 import { RetryingTransport } from './retrying-transport.js'
 import { Run } from './run.js'
 import {
@@ -206,6 +207,14 @@ async function startRun(options: InitOptions): Promise<Run> {
       deadlineMs: settings.initTimeoutMs,
       keepAlive: true,
     })
+    if (resumeMode === 'allow' || resumeMode === 'must' || resumeMode === 'auto' || rewind !== undefined) {
+      await deliverLeftovers(target.dir, id, {
+        baseUrl: connection.baseUrl,
+        apiKey: connection.apiKey,
+        deadlineMs: settings.initTimeoutMs,
+        warn,
+      })
+    }
     const outcome = await transport.send<InitResponse>({
       method: 'POST',
       path: `${API_PREFIX}/runs`,

@@ -15,6 +15,8 @@ export interface RunInfo {
   offline: boolean
   /** Set by the process when it ends normally. */
   exit?: { state: string; exitCode: number; uploaded: boolean }
+  /** Set once everything the file holds reached the server after the process was gone (see leftovers.ts). */
+  delivered?: boolean
 }
 
 export const WAL_FILE = 'run.wal'
@@ -25,14 +27,25 @@ function pad(n: number): string {
   return String(n).padStart(2, '0')
 }
 
-/** `<dir>/stemma/run-YYYYMMDD_HHMMSS-<id>`, as W&B names its run directories. */
+/**
+ * `<dir>/stemma/run-YYYYMMDD_HHMMSS-<id>`, as W&B names its run directories. A process resuming
+ * the same run within the same second gets `run-YYYYMMDD_HHMMSS.2-<id>` and so on: each process
+ * has a directory (and a write-ahead file) of its own.
+ */
 export function createRunDir(dir: string, runId: string, now = new Date()): string {
   const stamp =
     `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}_` +
     `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`
-  const runDir = join(dir, 'stemma', `run-${stamp}-${runId}`)
-  mkdirSync(runDir, { recursive: true })
-  return runDir
+  mkdirSync(join(dir, 'stemma'), { recursive: true })
+  for (let n = 1; ; n++) {
+    const runDir = join(dir, 'stemma', `run-${stamp}${n === 1 ? '' : `.${n}`}-${runId}`)
+    try {
+      mkdirSync(runDir)
+      return runDir
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
 }
 
 /** Written to a temporary name and renamed, so a reader never sees half a file. */

@@ -19,9 +19,13 @@ export interface TrainingProcess {
  */
 export function startTrainingScript(
   body: string,
-  env: { baseUrl?: string; mode?: string } = {},
+  env: {
+    baseUrl?: string
+    mode?: string
+    /** Reuse a directory (run directories accumulate there). */ dir?: string
+  } = {},
 ): TrainingProcess {
-  const dir = tempDir('stemma-script-')
+  const dir = env.dir ?? tempDir('stemma-script-')
   const file = join(dir, 'train.mjs')
   writeFileSync(file, `import * as stemma from ${JSON.stringify(pathToFileURL(SDK_DIST).href)}\n${body}\n`)
   const child = spawn(process.execPath, [file], {
