@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { toWireJson } from '@stemma/core'
+import { MAX_FILE_NAME_LENGTH, toWireJson } from '@stemma/core'
 import { AlertWebhooks } from './alerts/webhooks.js'
 import { installAuthGuard } from './auth/guard.js'
 import { SessionTokens } from './auth/session.js'
@@ -43,8 +43,9 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Run ids may be 128 characters, more once percent-encoded; Fastify's default cap is 100.
-    routerOptions: { maxParamLength: 512 },
+    // Run file names may be 1,024 characters, up to 12 bytes each once percent-encoded (run ids
+    // 128); Fastify's default cap is 100, and a longer parameter gets a bare 414.
+    routerOptions: { maxParamLength: 12 * MAX_FILE_NAME_LENGTH },
     ajv: {
       // Bodies are taken as sent: no type coercion, no silently dropped properties.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },

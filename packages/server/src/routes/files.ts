@@ -114,7 +114,7 @@ export function fileRoutes(app: FastifyInstance, ctx: ServiceContext, routes: Ro
       params: fileParams,
       rawBody: {
         contentType: 'application/octet-stream',
-        description: `The file’s bytes, at most ${MAX_FILE_BYTES}; any content type is taken as bytes.`,
+        description: `The file’s bytes, at most ${MAX_FILE_BYTES}; any content type is taken as bytes, and no body is an empty file.`,
       },
       responses: { 200: { description: 'The stored file', schema: ref('RunFile') } },
     },

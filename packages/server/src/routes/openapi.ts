@@ -74,7 +74,8 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     }),
     ...(spec.rawBody && {
       requestBody: {
-        required: true,
+        // No body is an empty file.
+        required: false,
         description: spec.rawBody.description,
         content: { [spec.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } },
       },
