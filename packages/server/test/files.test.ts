@@ -179,6 +179,15 @@ describe('run files over REST', () => {
     expect(json<RunFileList>(await t.call('GET', FILES)).files.map((f) => f.name)).toEqual(['notes.md'])
   })
 
+  it('takes a name of the longest length the API documents, in four-byte characters', async () => {
+    const name = `${'😀'.repeat(511)}.t`
+    expect(name.length).toBe(1024)
+    const res = await put(name, 'long')
+    expect(res.statusCode, res.body).toBe(200)
+    expect((await get(name)).body).toBe('long')
+    expect((await put(`${name}x`, 'too long')).statusCode).toBe(422)
+  })
+
   it('accepts an empty file', async () => {
     expect((await put('empty.txt', '')).statusCode).toBe(200)
     const res = await get('empty.txt')
