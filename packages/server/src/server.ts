@@ -11,6 +11,7 @@ import type { ServerDeps } from './deps.js'
 import { installErrorHandler } from './errors.js'
 import { detailRoutes } from './routes/details.js'
 import { RunEvents } from './events/run-events.js'
+import { graphqlRoute } from './compat/wandb/graphql-route.js'
 import { eventRoutes } from './routes/events.js'
 import { fileRoutes } from './routes/files.js'
 import { healthRoutes } from './routes/health.js'
@@ -95,6 +96,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     // In a scope of their own: uploads take raw bytes where every other route parses JSON.
     api.register(async (scope) => fileRoutes(scope, ctx, routes))
     sessionRoutes(api, ctx, sessions, routes)
+    graphqlRoute(api, routes)
     webRoutes(api, web)
   })
   return app
