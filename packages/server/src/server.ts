@@ -97,7 +97,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     api.register(async (scope) => fileRoutes(scope, ctx, routes))
     sessionRoutes(api, ctx, sessions, routes)
     graphqlRoute(api, routes)
-    webRoutes(api, web)
+    webRoutes(api, web, (path) => routes.methodsAt(path).length > 0)
   })
   return app
 }

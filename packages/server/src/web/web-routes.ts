@@ -26,7 +26,12 @@ const pageConfig = { config: { public: true, page: true } }
 const fileConfig = { config: { public: true } }
 
 /** Serves the built web app from memory, or, without one, says at `/` how to build it. */
-export function webRoutes(app: FastifyInstance, files: WebFiles | null): void {
+export function webRoutes(
+  app: FastifyInstance,
+  files: WebFiles | null,
+  /** Whether some API route answers this path (`/graphql`): then it is not a page. */
+  isRoutePath: (path: string) => boolean = () => false,
+): void {
   if (files === null) {
     app.get('/', fileConfig, async (_request, reply) =>
       reply
@@ -39,8 +44,10 @@ export function webRoutes(app: FastifyInstance, files: WebFiles | null): void {
   const index = files.get('/index.html')!
   for (const url of WEB_PAGE_PATHS) {
     app.get(url, pageConfig, async (request, reply) =>
-      // `/api/…` matched a page pattern only by its shape; it gets the API's 404 (or 405).
-      isApiPath(request.url) ? reply.callNotFound() : send(request, reply, index, REVALIDATE),
+      // `/api/…` or `/graphql` matched a page pattern only by its shape; it gets the API's 404 (or 405).
+      isApiPath(request.url) || isRoutePath(request.url.split('?')[0]!)
+        ? reply.callNotFound()
+        : send(request, reply, index, REVALIDATE),
     )
   }
   app.get<{ Params: { '*': string } }>('/assets/*', fileConfig, async (request, reply) => {

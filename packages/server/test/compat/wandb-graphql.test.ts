@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { getIntrospectionQuery } from 'graphql'
-import { json, startApp, type TestApp } from '../helpers.js'
+import { json, startApp, webRootFixture, type TestApp } from '../helpers.js'
 
 let t: TestApp
 beforeEach(async () => {
@@ -55,6 +55,21 @@ describe('W&B GraphQL', () => {
       query: 'query ServerFeaturesQuery { serverInfo { features { name isEnabled } } }',
     })
     expect(json(features)).toEqual({ data: { serverInfo: { features: [] } } })
+  })
+
+  it('answers GET with 405, not with a web app page', async () => {
+    const { webRoot, cleanup } = webRootFixture()
+    const withWeb = await startApp({ webRoot })
+    try {
+      const res = await withWeb.call('GET', '/graphql')
+      expect(res.statusCode).toBe(405)
+      expect(res.headers.allow).toContain('POST')
+      // A project page still is one.
+      expect((await withWeb.call('GET', '/admin')).statusCode).toBe(200)
+    } finally {
+      await withWeb.close()
+      cleanup()
+    }
   })
 
   it('needs a key like every other route', async () => {
