@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import type { RunFile } from '@stemma/core'
 import { useFetch } from '../api/use-fetch'
 import { bytes } from '../app/format'
+import { FetchStatus } from '../app/FetchStatus'
 import { fetchImage, fetchTextHead, PREVIEW_BYTES } from './file-fetch'
 import { baseName, prettyJson, previewKind } from './files'
 
@@ -50,13 +51,7 @@ export function FilePreview({ file, url, onDelete }: { file: RunFile; url: strin
 
 function TextPreview({ url, json }: { url: string; json: boolean }) {
   const { data, error } = useFetch((signal) => fetchTextHead(url, signal), [url])
-  if (error)
-    return (
-      <p role="alert" className="error">
-        {error.message}
-      </p>
-    )
-  if (!data) return <div className="loading">Loading…</div>
+  if (!data) return <FetchStatus error={error} />
   const pretty = json && !data.truncated ? prettyJson(data.text) : null
   return (
     <>
@@ -78,14 +73,24 @@ function TextPreview({ url, json }: { url: string; json: boolean }) {
 function ImagePreview({ url, alt }: { url: string; alt: string }) {
   const { data, error } = useFetch((signal) => fetchImage(url, signal), [url])
   const src = useObjectUrl(data)
-  if (error)
-    return (
-      <p role="alert" className="error">
-        {error.message}
-      </p>
-    )
-  if (!src) return <div className="loading">Loading…</div>
-  return <img className="file-image" src={src} alt={alt} />
+  if (!src) return <FetchStatus error={error} />
+  return <ShownImage src={src} alt={alt} />
+}
+
+/** At its own size (a small plot stays sharp), with that size said, so a tiny image reads as one. */
+function ShownImage({ src, alt }: { src: string; alt: string }) {
+  const [size, setSize] = useState<string | null>(null)
+  return (
+    <figure className="file-figure">
+      <img
+        className="file-image"
+        src={src}
+        alt={alt}
+        onLoad={(e) => setSize(`${e.currentTarget.naturalWidth} × ${e.currentTarget.naturalHeight} px`)}
+      />
+      {size && <figcaption className="muted">{size}</figcaption>}
+    </figure>
+  )
 }
 
 /** An object URL for `blob` while it is shown, revoked after. */

@@ -3,6 +3,7 @@ import type { RunFileList } from '@stemma/core'
 import { api, apiUrl, seg } from '../api/client'
 import { useFetch } from '../api/use-fetch'
 import { ConfirmDialog } from '../app/ConfirmDialog'
+import { FetchStatus } from '../app/FetchStatus'
 import { liveEvents } from '../app/live'
 import { useQueryParam } from '../app/router'
 import { FileList } from './FileList'
@@ -38,13 +39,7 @@ export function FilesTab({
     })
   }, [runId, archive, reload])
 
-  if (error)
-    return (
-      <p role="alert" className="error">
-        {error.message}
-      </p>
-    )
-  if (!data) return <div className="loading">Loading…</div>
+  if (!data) return <FetchStatus error={error} />
   if (data.files.length === 0)
     return (
       <div className="empty">
