@@ -13,8 +13,7 @@ import './dispose.js'
 import { HistoryEncoder } from './history-encoder.js'
 import { LocalSummary } from './local-summary.js'
 import { FileUploader } from './files/file-uploader.js'
-import { gitDiff } from './files/git-diff.js'
-import { codeFiles, type LogCodeOptions } from './files/log-code.js'
+import type { LogCodeOptions } from './files/log-code.js'
 import { SavedFiles, type SaveOptions } from './files/saved-files.js'
 import { spawnFinisher } from './finisher.js'
 import { AlertThrottle, type AlertOptions } from './alerts.js'
@@ -278,13 +277,8 @@ export class Run {
    * `node_modules`, `.git` and run directories. Returns the names saved.
    */
   logCode(root = '.', options: LogCodeOptions = {}): string[] {
-    if (this.closed || this.files === undefined) return []
-    const saved: string[] = []
-    for (const { path, rel } of codeFiles(root, options)) {
-      this.files.copy(path, `code/${rel}`)
-      saved.push(`code/${rel}`)
-    }
-    return saved
+    if (this.closed) return []
+    return this.files?.logCode(root, options) ?? []
   }
 
   /** @internal Where restored files go by default: the run directory's `files/`. */
@@ -392,10 +386,7 @@ export class Run {
     const uploader =
       client !== undefined && apiPath !== undefined ? new FileUploader(client, apiPath, warn) : undefined
     const files = new SavedFiles(this.dir, uploader, warn)
-    if (settings.saveGitDiff) {
-      const diff = gitDiff(process.cwd())
-      if (diff !== undefined) files.write('diff.patch', diff)
-    }
+    if (settings.saveGitDiff) files.saveGitDiff(process.cwd())
     return files
   }
 

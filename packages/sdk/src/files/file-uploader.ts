@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, readdirSync, statSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encodeFileName, type RunFile, type RunFileList } from '@stemma/core'
 import type { Warn } from '../settings.js'
@@ -50,6 +51,11 @@ export function filesUnder(dir: string, prefix = ''): { name: string; path: stri
 export class FileUploader {
   /** Name → SHA-256 of what the server has under it. */
   private readonly known = new Map<string, string>()
+  /**
+   * Name → size and modification time of the local file when it was last uploaded, so a file
+   * queued again unchanged (every file is, at finish) is not read again to be hashed.
+   */
+  private readonly sent = new Map<string, string>()
   /** Name → local path, waiting. A name queued again while waiting is uploaded once. */
   private readonly queued = new Map<string, string>()
   private running: Promise<void> | undefined
@@ -136,16 +142,25 @@ export class FileUploader {
   /** True when the upload should be tried again later. */
   private async uploadOne(name: string, path: string): Promise<boolean> {
     let sha256: string
+    let version: string
     try {
+      const info = await stat(path)
+      version = `${info.size}:${info.mtimeMs}`
+      if (this.sent.get(name) === version) return false
       sha256 = await hashFile(path)
     } catch (err) {
       this.warn(`could not read ${path} to upload it as ${name}: ${(err as Error).message}`)
       return false
     }
-    if (this.known.get(name) === sha256) return false
+    if (this.known.get(name) === sha256) {
+      this.sent.set(name, version)
+      return false
+    }
     const outcome = await this.client.upload<RunFile>(`${this.apiPath}/files/${encodeFileName(name)}`, path)
     if (outcome.kind === 'success') {
       this.known.set(name, outcome.body.sha256)
+      // What the server hashed is what was read; a change during the upload shows as a new mtime.
+      if (outcome.body.sha256 === sha256) this.sent.set(name, version)
       return false
     }
     if (outcome.kind === 'retryable') return true

@@ -3,6 +3,8 @@ import { basename, dirname, join } from 'node:path'
 import { assertFileName, StemmaError } from '@stemma/core'
 import type { Warn } from '../settings.js'
 import { expandGlob } from './glob.js'
+import { gitDiff } from './git-diff.js'
+import { codeFiles, type LogCodeOptions } from './log-code.js'
 import { savedName } from './saved-names.js'
 import { filesUnder, type FileUploader } from './file-uploader.js'
 
@@ -72,21 +74,26 @@ export class SavedFiles {
     return placed
   }
 
-  /** A file the SDK writes itself (the git diff), uploaded now. */
-  write(name: string, content: string | Buffer): void {
-    assertFileName(name)
-    const target = join(this.dir, ...name.split('/'))
-    mkdirSync(dirname(target), { recursive: true })
-    writeFileSync(target, content)
-    this.uploader?.queue(name, target)
+  /** `git diff HEAD` of a dirty work tree as `diff.patch`, uploaded now. */
+  saveGitDiff(cwd: string): void {
+    const diff = gitDiff(cwd)
+    if (diff !== undefined) this.place('diff.patch', (target) => writeFileSync(target, diff))
   }
 
-  /** Copies a file in under `name` and uploads it now (`logCode`). */
-  copy(source: string, name: string): void {
+  /** `run.logCode`: copies the code files under `root` in as `code/…`, uploaded now. */
+  logCode(root: string, options: LogCodeOptions): string[] {
+    return codeFiles(root, options).map(({ path, rel }) => {
+      this.place(`code/${rel}`, (target) => copyFileSync(path, target))
+      return `code/${rel}`
+    })
+  }
+
+  /** Writes run file `name` into the files directory with `write`, and queues its upload. */
+  private place(name: string, write: (target: string) => void): void {
     assertFileName(name)
     const target = join(this.dir, ...name.split('/'))
     mkdirSync(dirname(target), { recursive: true })
-    copyFileSync(source, target)
+    write(target)
     this.uploader?.queue(name, target)
   }
 
