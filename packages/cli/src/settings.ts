@@ -26,6 +26,8 @@ export interface ServerSettings {
   alertWebhooks: string[]
   /** Webhook hosts (`name` or `name:port`) allowed although they resolve to private addresses. */
   webhookAllow: string[]
+  /** Seconds of silence after which a run logged by a W&B client reads as crashed; default 300. */
+  wandbHeartbeatTimeoutS: number | undefined
 }
 
 export interface ServerFlags {
@@ -73,7 +75,17 @@ export function readServerSettings(
     webRoot: resolve(flags.webRoot ?? envString(env, 'STEMMA_WEB_ROOT') ?? DEFAULT_WEB_ROOT),
     alertWebhooks: commaList(flags.alertWebhook ?? envString(env, 'STEMMA_ALERT_WEBHOOK')),
     webhookAllow: commaList(flags.webhookAllow ?? envString(env, 'STEMMA_WEBHOOK_ALLOW')),
+    wandbHeartbeatTimeoutS: envSeconds(env, 'STEMMA_WANDB_HEARTBEAT_TIMEOUT_S', warn),
   }
+}
+
+function envSeconds(env: Env, name: string, warn: (message: string) => void): number | undefined {
+  const raw = envString(env, name)
+  if (raw === undefined) return undefined
+  const seconds = Number(raw)
+  if (Number.isInteger(seconds) && seconds > 0 && seconds <= 86_400) return seconds
+  warn(`${name}=${raw} is not a number of seconds between 1 and 86400; using the default.`)
+  return undefined
 }
 
 function commaList(text: string | undefined): string[] {

@@ -8,6 +8,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null
 }
 
+export interface FlattenOptions {
+  /** Joins nested keys; `/` (W&B shows such keys in UI sections), W&B's own clients use `.`. */
+  separator?: string
+  /** A plain object this says is a value (a media descriptor, say) is kept whole, not descended into. */
+  isLeaf?: (value: Record<string, unknown>) => boolean
+}
+
 /**
  * Nested plain objects become `a/b` keys, as W&B shows them in UI sections. Arrays and other
  * objects are leaves: they are values, not namespaces.
@@ -15,8 +22,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function flatten(
   data: Record<string, unknown>,
   out: Record<string, unknown> = {},
+  options: FlattenOptions = {},
 ): Record<string, unknown> {
-  flattenInto(data, '', out, 0)
+  flattenInto(data, '', out, 0, options.separator ?? '/', options.isLeaf)
   return out
 }
 
@@ -25,6 +33,8 @@ function flattenInto(
   prefix: string,
   out: Record<string, unknown>,
   depth: number,
+  separator: string,
+  isLeaf: FlattenOptions['isLeaf'],
 ) {
   if (depth > MAX_DEPTH) {
     throw new StemmaError('VALIDATION_FAILED', `Logged data is nested deeper than ${MAX_DEPTH} levels.`)
@@ -32,8 +42,9 @@ function flattenInto(
   for (const key in data) {
     const value = data[key]
     if (value === undefined) continue
-    const name = prefix === '' ? key : `${prefix}/${key}`
-    if (isPlainObject(value)) flattenInto(value, name, out, depth + 1)
+    const name = prefix === '' ? key : `${prefix}${separator}${key}`
+    if (isPlainObject(value) && !(isLeaf?.(value) ?? false))
+      flattenInto(value, name, out, depth + 1, separator, isLeaf)
     else out[name] = value
   }
 }

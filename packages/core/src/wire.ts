@@ -102,6 +102,11 @@ export interface ConsoleLine {
   stream: 'stdout' | 'stderr'
   line: string
   step?: number
+  /**
+   * Set by clients that number their console lines (W&B's `output.log` offsets): a line with a
+   * number replaces the earlier line of that number in the same segment. Not part of REST v1.
+   */
+  lineNo?: number
 }
 
 export const ALERT_LEVELS = ['INFO', 'WARN', 'ERROR'] as const

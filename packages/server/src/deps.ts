@@ -23,4 +23,9 @@ export interface ServerDeps {
    * server is API-only and `/` says how to build the app.
    */
   webRoot?: string
+  /**
+   * Seconds without a request after which a run logged by a W&B client reads as crashed. Their
+   * heartbeat comes every 30 s, and none while a request is being retried; default 300.
+   */
+  wandbHeartbeatTimeoutS?: number
 }

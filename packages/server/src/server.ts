@@ -11,7 +11,11 @@ import type { ServerDeps } from './deps.js'
 import { installErrorHandler } from './errors.js'
 import { detailRoutes } from './routes/details.js'
 import { RunEvents } from './events/run-events.js'
+import { fileStreamRoute } from './compat/wandb/file-stream-route.js'
 import { graphqlRoute } from './compat/wandb/graphql-route.js'
+import { UploadUrls, uploadRoute } from './compat/wandb/run-files.js'
+import { telemetryRoute } from './compat/wandb/telemetry-route.js'
+import { rawBodies } from './body/raw.js'
 import { eventRoutes } from './routes/events.js'
 import { fileRoutes } from './routes/files.js'
 import { healthRoutes } from './routes/health.js'
@@ -26,6 +30,8 @@ import type { ServiceContext } from './services/context.js'
 import { installSecurityHeaders } from './web/security-headers.js'
 import { loadWebFiles } from './web/web-files.js'
 import { webRoutes } from './web/web-routes.js'
+
+const WANDB_HEARTBEAT_TIMEOUT_S = 300
 
 /** Request line plus headers; Node's default is 16 KiB. */
 const MAX_HEADER_BYTES = 64 * 1024
@@ -94,9 +100,20 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     projectRoutes(api, ctx, routes)
     eventRoutes(api, ctx, routes)
     // In a scope of their own: uploads take raw bytes where every other route parses JSON.
-    api.register(async (scope) => fileRoutes(scope, ctx, routes))
+    api.register(async (scope) => {
+      rawBodies(scope)
+      fileRoutes(scope, ctx, routes)
+    })
     sessionRoutes(api, ctx, sessions, routes)
-    graphqlRoute(api, routes)
+    const uploads = new UploadUrls(ctx)
+    const wandbOptions = { heartbeatTimeoutS: deps.wandbHeartbeatTimeoutS ?? WANDB_HEARTBEAT_TIMEOUT_S }
+    graphqlRoute(api, ctx, uploads, wandbOptions, routes)
+    fileStreamRoute(api, ctx, routes)
+    api.register(async (scope) => {
+      rawBodies(scope)
+      uploadRoute(scope, ctx, uploads, routes)
+      telemetryRoute(scope, routes)
+    })
     webRoutes(api, web, (path) => routes.methodsAt(path).length > 0)
   })
   return app

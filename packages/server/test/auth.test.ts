@@ -54,7 +54,7 @@ describe('the default-deny guard', () => {
     }
   })
 
-  it('answers without a key only the health probes, signing in and out, and the web app', async () => {
+  it('answers without a key only the health probes, signing in and out, signed uploads, and the web app', async () => {
     const open = routes.filter((r) => r.public && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`)
     expect(new Set(open)).toEqual(
       new Set([
@@ -62,6 +62,10 @@ describe('the default-deny guard', () => {
         'GET /readyz',
         'POST /api/v1/session',
         'DELETE /api/v1/session',
+        // W&B clients upload without credentials: the signed URL is the credential.
+        'PUT /wandb/uploads/:token',
+        // Their telemetry probe, answered 404 so they send none.
+        'POST /sdk/otel/v1/:signal',
         'GET /',
         'GET /sign-in',
         'GET /:entity',

@@ -223,6 +223,20 @@ export interface RunRepository {
   alerts(ref: RunRef, limit: number): Promise<RunAlert[]>
 }
 
+/** What a batch carries, without the writer cursor that makes it idempotent. */
+export type BatchContent = Omit<IngestBatch, 'writerId' | 'seq'>
+
+/**
+ * How many lines of each kind the run holds where a client that numbers its lines (W&B's
+ * file_stream offsets) writes next: history rows in the run's view, and the system samples and
+ * console lines of its open segment (a fork or rewind starts those afresh).
+ */
+export interface LineCounts {
+  history: number
+  events: number
+  console: number
+}
+
 export interface HistoryRepository {
   /**
    * Applies a batch in one transaction: history, values, summary, config, metrics, metadata,
@@ -230,6 +244,14 @@ export interface HistoryRepository {
    * (writerId, seq); a seq beyond the next expected one fails with SEQUENCE_GAP.
    */
   ingest(ref: RunRef, batch: IngestBatch, now: number): Promise<IngestOutcome>
+  /**
+   * Applies batch content with no writer cursor: for callers whose content says where it goes
+   * (line numbers checked against `lineCounts` in the same transaction), so applying it again is
+   * theirs to prevent.
+   */
+  apply(ref: RunRef, content: BatchContent, now: number): Promise<RunRecord>
+  /** Locks the run (like a batch does) and counts its lines; see `LineCounts`. */
+  lineCounts(ref: RunRef): Promise<LineCounts>
   read(ref: RunRef, query: HistoryQuery): Promise<HistoryRows>
   buckets(ref: RunRef, query: BucketsQuery): Promise<BucketsResult>
   keys(ref: RunRef): Promise<KeyInfo[]>

@@ -102,6 +102,9 @@ export async function serverCommand(
       publicUrl: () => publicUrl,
       logger: false,
       webRoot,
+      ...(settings.wandbHeartbeatTimeoutS !== undefined && {
+        wandbHeartbeatTimeoutS: settings.wandbHeartbeatTimeoutS,
+      }),
       ...(settings.alertWebhooks.length > 0 && {
         alertWebhooks: { urls: settings.alertWebhooks, allow: settings.webhookAllow },
       }),

@@ -37,12 +37,8 @@ const fileParams = {
  */
 const FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
-/** Run files: upload (raw bytes), list, ranged download, delete. */
+/** Run files: upload (raw bytes), list, ranged download, delete. Register in a `rawBodies` scope. */
 export function fileRoutes(app: FastifyInstance, ctx: ServiceContext, routes: RouteRegistry): void {
-  // Uploads are bytes of any type, a JSON file included: nothing in this scope parses bodies.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
-
   routes.add<{ Params: RunParams; Querystring: { archive?: string } }>(
     app,
     {

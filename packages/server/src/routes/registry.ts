@@ -19,8 +19,9 @@ export interface RouteSpec {
   /** A body of raw bytes (a file upload), streamed to the handler unparsed: documented only. */
   rawBody?: { contentType: string; description: string }
   /**
-   * Answered without an API key. Only the load balancer's health probes are, and they tell
-   * nothing but ok / not ok.
+   * Answered without an API key: the load balancer's health probes (they tell nothing but ok / not
+   * ok), signing in and out, signed upload URLs (the signature is the credential) and the W&B
+   * client's telemetry probe (always 404).
    */
   public?: boolean
   /** Success responses, documented only: replies are serialized by one wire serializer, not per route. */

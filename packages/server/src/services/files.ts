@@ -1,6 +1,6 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { assertFileName, StemmaError, type RunFile, type RunFileList } from '@stemma/core'
-import type { ApiKeyOwner, BlobStore, StoredRunFile } from '@stemma/store'
+import type { ApiKeyOwner, BlobStore, RunRef, StoredRunFile } from '@stemma/store'
 import { runEvent } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
 import { describeRef, loadRun, requireWritable, type RunTarget } from './targets.js'
@@ -31,10 +31,23 @@ export async function uploadFile(
   body: Readable | Buffer,
 ): Promise<RunFile> {
   assertFileName(name)
-  const blobs = blobsOf(ctx)
   const ref = await requireWritable(ctx, viewer, target)
   // Refuse before reading a possibly large body for a run that does not exist.
   await loadRun(ctx, viewer, target)
+  return storeRunFile(ctx, ref, name, body)
+}
+
+/**
+ * The upload itself, for a caller that has checked the name, the run and the right to write it
+ * (`uploadFile`, or a signed upload URL whose signature is that right).
+ */
+export async function storeRunFile(
+  ctx: ServiceContext,
+  ref: RunRef,
+  name: string,
+  body: Readable | Buffer,
+): Promise<RunFile> {
+  const blobs = blobsOf(ctx)
   const stored = await blobs.put(Buffer.isBuffer(body) ? limited(body) : body.pipe(new ByteLimit()))
   let outcome: Awaited<ReturnType<typeof ctx.store.files.put>>
   try {
@@ -44,7 +57,7 @@ export async function uploadFile(
     throw err
   }
   freeBlobs(ctx, outcome.unusedBlobKeys)
-  await publishFilesChanged(ctx, target)
+  await publishFilesChanged(ctx, ref)
   return outcome.file
 }
 
@@ -86,7 +99,7 @@ export async function deleteFile(
     throw new StemmaError('NOT_FOUND', `Run ${describeRef(ref)} has no file ${JSON.stringify(name)}.`)
   }
   freeBlobs(ctx, unusedBlobKeys)
-  await publishFilesChanged(ctx, target)
+  await publishFilesChanged(ctx, ref)
 }
 
 /**
@@ -105,8 +118,8 @@ export function freeBlobs(ctx: ServiceContext, keys: readonly string[]): void {
   )
 }
 
-async function publishFilesChanged(ctx: ServiceContext, target: RunTarget): Promise<void> {
-  const run = await ctx.store.runs.get(target.ref)
+async function publishFilesChanged(ctx: ServiceContext, ref: RunRef): Promise<void> {
+  const run = await ctx.store.runs.get(ref)
   if (run !== null) ctx.events.publish(runEvent('files', run, ctx.now()))
 }
 

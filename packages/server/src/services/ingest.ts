@@ -1,5 +1,5 @@
-import { StemmaError, type IngestBatch, type IngestResponse } from '@stemma/core'
-import type { ApiKeyOwner } from '@stemma/store'
+import { StemmaError, type IngestBatch, type IngestResponse, type RunAlert } from '@stemma/core'
+import type { ApiKeyOwner, RunRecord } from '@stemma/store'
 import { runEvent } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
 import { toRunDto } from './dto.js'
@@ -22,23 +22,25 @@ export async function ingestBatch(
     const type = batch.exit !== undefined || batch.preempting ? 'state' : 'data'
     ctx.events.publish(runEvent(type, outcome.run, ctx.now()))
     // A batch commits once across replicas (re-sent ones are duplicates), so each alert is posted once.
-    if (ctx.alerts && batch.alerts && batch.alerts.length > 0) {
-      const run = toRunDto(ctx, outcome.run)
-      const source = {
-        entity: run.entity,
-        project: run.project,
-        runId: run.id,
-        runName: run.name,
-        url: run.url,
-      }
-      for (const alert of batch.alerts) ctx.alerts.notify(source, alert)
-    }
+    notifyAlerts(ctx, outcome.run, batch.alerts)
   }
   return {
     committedSeq: outcome.committedSeq,
     duplicate: outcome.duplicate,
     control: { stopRequested: outcome.run.stopRequested },
   }
+}
+
+/** Posts a run's new alerts to the configured webhooks (in the background). */
+export function notifyAlerts(
+  ctx: ServiceContext,
+  record: RunRecord,
+  alerts: readonly RunAlert[] | undefined,
+): void {
+  if (!ctx.alerts || !alerts || alerts.length === 0) return
+  const run = toRunDto(ctx, record)
+  const source = { entity: run.entity, project: run.project, runId: run.id, runName: run.name, url: run.url }
+  for (const alert of alerts) ctx.alerts.notify(source, alert)
 }
 
 /** Columnar history must be rectangular and its steps strictly increasing, or the batch is refused whole. */

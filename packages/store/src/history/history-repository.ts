@@ -1,6 +1,7 @@
 import { StemmaError, type IngestBatch } from '@stemma/core'
 import type { StoreContext } from '../context.js'
 import type {
+  BatchContent,
   BucketsQuery,
   BucketsResult,
   HistoryQuery,
@@ -8,11 +9,13 @@ import type {
   HistoryRows,
   IngestOutcome,
   KeyInfo,
+  LineCounts,
+  RunRecord,
   RunRef,
 } from '../ports.js'
-import { loadView, requireRow } from '../runs/run-rows.js'
+import { loadView, requireRow, requireWritable } from '../runs/run-rows.js'
 import { viewBuckets } from './buckets.js'
-import { ingestBatch } from './ingest.js'
+import { applyUnsequenced, ingestBatch } from './ingest.js'
 import { readView, ROW_KEY, RUNTIME_KEY } from './read.js'
 import { partRanges } from './view-ranges.js'
 import { viewValueCounts } from './view-values.js'
@@ -24,6 +27,31 @@ export class SqlHistoryRepository implements HistoryRepository {
 
   async ingest(ref: RunRef, batch: IngestBatch, now: number): Promise<IngestOutcome> {
     return ingestBatch(this.ctx, ref, batch, now)
+  }
+
+  async apply(ref: RunRef, content: BatchContent, now: number): Promise<RunRecord> {
+    return applyUnsequenced(this.ctx, ref, content, now)
+  }
+
+  async lineCounts(ref: RunRef): Promise<LineCounts> {
+    return this.ctx.tx(async ({ db: tx, stats }) => {
+      const row = await requireWritable(tx, ref)
+      const view = await loadView(tx, row.pk)
+      const tail = view[view.length - 1]!.segmentId
+      const events = await tx.get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM system_samples WHERE segment_id = ?',
+        tail,
+      )
+      const console = await tx.get<{ n: number; next: number | null }>(
+        'SELECT COUNT(*) AS n, MAX(line_no) + 1 AS next FROM console_lines WHERE segment_id = ?',
+        tail,
+      )
+      return {
+        history: (await stats.load(row.pk)).get(ROW_KEY)?.count ?? 0,
+        events: Number(events?.n ?? 0),
+        console: Math.max(Number(console?.n ?? 0), Number(console?.next ?? 0)),
+      }
+    })
   }
 
   async read(ref: RunRef, query: HistoryQuery): Promise<HistoryRows> {

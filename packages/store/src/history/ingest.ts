@@ -7,7 +7,7 @@ import {
   type RunState,
 } from '@stemma/core'
 import type { StoreContext } from '../context.js'
-import type { IngestOutcome, RunRef } from '../ports.js'
+import type { BatchContent, IngestOutcome, RunRecord, RunRef } from '../ports.js'
 import { fromJson, toJson } from '../sql/json.js'
 import { loadView, recordByPk, requireWritable, toRecord, type RunRow } from '../runs/run-rows.js'
 import { decodeHistory } from './batch-decode.js'
@@ -49,7 +49,7 @@ export async function ingestBatch(
         { expectedSeq: committed + 1 },
       )
     }
-    await applyBatch(tx, row, batch, now)
+    await applyContent(tx, row, batch, now)
     await db.run(
       `INSERT INTO ingest_cursors (run_pk, writer_id, seq) VALUES (?, ?, ?)
        ON CONFLICT (run_pk, writer_id) DO UPDATE SET seq = excluded.seq`,
@@ -65,7 +65,21 @@ export async function ingestBatch(
   })
 }
 
-async function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, now: number): Promise<void> {
+/** Applies batch content without a writer cursor; see `HistoryRepository.apply`. */
+export async function applyUnsequenced(
+  ctx: StoreContext,
+  ref: RunRef,
+  content: BatchContent,
+  now: number,
+): Promise<RunRecord> {
+  return ctx.tx(async (tx) => {
+    const row = await requireWritable(tx.db, ref)
+    await applyContent(tx, row, content, now)
+    return (await recordByPk(tx.db, row.pk))!
+  })
+}
+
+async function applyContent(ctx: StoreContext, row: RunRow, batch: BatchContent, now: number): Promise<void> {
   const { db, chunks, stats } = ctx
   const view = await loadView(db, row.pk)
   const tail = view[view.length - 1]!
@@ -136,14 +150,18 @@ async function applyBatch(ctx: StoreContext, row: RunRow, batch: IngestBatch, no
   // Console lines and system samples carry the step the run had reached, so a rewind can cut them.
   const stamp = lastStep ?? -1
   for (const line of batch.console ?? []) {
+    // A numbered line is set in place: a re-sent or rewritten line replaces the one it numbers.
     await db.run(
-      'INSERT INTO console_lines (segment_id, step, t, stream, line, line_step) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO console_lines (segment_id, step, t, stream, line, line_step, line_no) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (segment_id, line_no) WHERE line_no IS NOT NULL
+       DO UPDATE SET t = excluded.t, stream = excluded.stream, line = excluded.line`,
       tail.segmentId,
       line.step ?? stamp,
       line.t,
       line.stream,
       line.line,
       line.step ?? null,
+      line.lineNo ?? null,
     )
   }
   for (const sample of batch.system ?? []) {

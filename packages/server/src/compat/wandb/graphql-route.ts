@@ -3,7 +3,9 @@ import { execute, parse, specifiedRules, validate, type DocumentNode, type Graph
 import { viewerOf } from '../../auth/guard.js'
 import type { RouteRegistry } from '../../routes/registry.js'
 import { boundedSelections, operationCountProblem } from './limits.js'
-import { rootValue } from './resolvers.js'
+import { rootValue, type GraphqlContext, type ResolverOptions } from './resolvers.js'
+import type { UploadUrls } from './run-files.js'
+import type { ServiceContext } from '../../services/context.js'
 import { wandbSchema } from './schema.js'
 
 interface GraphqlBody {
@@ -23,7 +25,13 @@ const errorsOf = (errors: readonly GraphQLError[] | readonly { message: string }
  * shape as REST. Answers follow GraphQL over HTTP: 200 with `data` and `errors`, the messages
  * being what the clients show their users.
  */
-export function graphqlRoute(app: FastifyInstance, routes: RouteRegistry): void {
+export function graphqlRoute(
+  app: FastifyInstance,
+  ctx: ServiceContext,
+  uploads: UploadUrls,
+  options: ResolverOptions,
+  routes: RouteRegistry,
+): void {
   const schema = wandbSchema()
   const rules = [...specifiedRules, boundedSelections]
   routes.add<{ Body: GraphqlBody }>(
@@ -48,6 +56,10 @@ export function graphqlRoute(app: FastifyInstance, routes: RouteRegistry): void 
     },
     async (request) => {
       const { query, variables, operationName } = request.body
+      const context = (r: typeof request): GraphqlContext => {
+        const viewer = viewerOf(r)
+        return { viewer, ctx, uploadUrl: (ref, name) => uploads.url(viewer, ref, name) }
+      }
       let document: DocumentNode
       try {
         document = parse(query, { maxTokens: 50_000 })
@@ -61,7 +73,7 @@ export function graphqlRoute(app: FastifyInstance, routes: RouteRegistry): void 
       const result = await execute({
         schema,
         document,
-        rootValue: rootValue({ viewer: viewerOf(request) }),
+        rootValue: rootValue(context(request), options),
         variableValues: variables ?? undefined,
         operationName: operationName ?? undefined,
       })

@@ -11,10 +11,158 @@ const SDL = /* GraphQL */ `
   "A string holding JSON."
   scalar JSONString
 
+  "Integer seconds."
+  scalar Duration
+  "A 64-bit integer."
+  scalar Int64
+  "An ISO-8601 time."
+  scalar DateTime
+
   type Query {
     viewer: User
     serverInfo: ServerInfo
     entity(name: String): Entity
+    "A project (model is its legacy name, still sent by RunResumeStatus)."
+    project(name: String, entityName: String): Project
+    model(name: String, entityName: String): Project
+  }
+
+  type Mutation {
+    upsertBucket(input: UpsertBucketInput!): UpsertBucketPayload
+    rewindRun(input: RewindRunInput!): RewindRunPayload
+    stopRun(input: StopRunInput!): SuccessPayload
+    createRunFiles(input: CreateRunFilesInput!): CreateRunFilesPayload
+    notifyScriptableRunAlert(input: NotifyScriptableRunAlertInput!): SuccessPayload
+  }
+
+  type Project {
+    id: ID!
+    name: String!
+    entityName: String!
+    entity: Entity!
+    readOnly: Boolean
+    "A run by its id (bucket is its legacy name); desc is accepted and ignored."
+    run(name: String, desc: String): Run
+    bucket(name: String, missingOk: Boolean, desc: String): Run
+  }
+
+  type Run {
+    "Opaque storage id; clients send it back in later upserts."
+    id: ID!
+    "The run id."
+    name: String!
+    displayName: String
+    description: String
+    notes: String
+    tags: [String!]
+    state: String
+    group: String
+    jobType: String
+    sweepName: String
+    readOnly: Boolean
+    stopped: Boolean
+    createdAt: DateTime
+    heartbeatAt: DateTime
+    project: Project
+    projectId: Int
+    "The wrapped config, {key: {value: v}}."
+    config: JSONString
+    summaryMetrics: JSONString
+    "Keys of the client's _wandb config block; t is present once the run has started."
+    wandbConfig(keys: [String!]): JSONString
+    historyLineCount: Int
+    eventsLineCount: Int
+    logLineCount: Int
+    "A JSON array of strings: the last history row."
+    historyTail: JSONString
+    "A JSON array of strings: the last system sample."
+    eventsTail: JSONString
+  }
+
+  input UpsertBucketInput {
+    id: String
+    name: String
+    groupName: String
+    modelName: String
+    entityName: String
+    description: String
+    displayName: String
+    notes: String
+    config: JSONString
+    commit: String
+    host: String
+    debug: Boolean
+    jobProgram: String
+    jobRepo: String
+    jobType: String
+    state: String
+    sweep: String
+    tags: [String!]
+    summaryMetrics: JSONString
+    clientMutationId: String
+  }
+
+  type UpsertBucketPayload {
+    bucket: Run
+    inserted: Boolean
+  }
+
+  input RewindRunInput {
+    runName: String!
+    entityName: String
+    projectName: String
+    metricName: String!
+    metricValue: Float!
+  }
+
+  type RewindRunPayload {
+    rewoundRun: Run
+  }
+
+  input StopRunInput {
+    id: ID!
+  }
+
+  type SuccessPayload {
+    success: Boolean
+    clientMutationId: String
+  }
+
+  input CreateRunFilesInput {
+    entityName: String!
+    projectName: String!
+    runName: String!
+    files: [String!]!
+  }
+
+  type CreateRunFilesPayload {
+    runID: ID!
+    "Header:value strings every upload must carry (none)."
+    uploadHeaders: [String!]!
+    files: [RunFileUpload!]!
+  }
+
+  type RunFileUpload {
+    name: String!
+    "An absolute, signed URL to PUT the bytes to; null when the name is one stemma refuses."
+    uploadUrl: String
+  }
+
+  enum AlertSeverity {
+    INFO
+    WARN
+    ERROR
+  }
+
+  input NotifyScriptableRunAlertInput {
+    entityName: String!
+    projectName: String!
+    runName: String!
+    title: String!
+    text: String!
+    severity: AlertSeverity
+    waitDuration: Duration
+    clientMutationId: String
   }
 
   type User {

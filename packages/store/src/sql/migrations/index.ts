@@ -8,6 +8,7 @@ import { numberTag } from './004_number_tag.js'
 import { serverSecrets } from './005_server_secrets.js'
 import { runAlerts } from './006_run_alerts.js'
 import { runFiles } from './007_run_files.js'
+import { consoleLineNumbers } from './008_console_line_numbers.js'
 
 export interface Migration {
   version: number
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'server secrets', statements: serverSecrets },
   { version: 6, name: 'run alerts', statements: runAlerts },
   { version: 7, name: 'run files', statements: runFiles },
+  { version: 8, name: 'console line numbers', statements: consoleLineNumbers },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

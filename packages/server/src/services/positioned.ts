@@ -1,0 +1,139 @@
+import {
+  StemmaError,
+  type ColumnarHistory,
+  type ConsoleLine,
+  type LoggedValue,
+  type MetricDefinition,
+  type RunAlert,
+  type SystemSample,
+  type TerminalState,
+} from '@stemma/core'
+import type { ApiKeyOwner, BatchContent, LineCounts, RunRecord, StoreTransaction } from '@stemma/store'
+import { runEvent } from '../events/run-event.js'
+import type { ServiceContext } from './context.js'
+import { notifyAlerts } from './ingest.js'
+import { describeRef, requireWritable, type RunTarget } from './targets.js'
+
+/**
+ * Content whose client numbers its lines itself (W&B's file_stream): each part says at which
+ * line it starts. Line numbers, not writer cursors, make a re-sent request a no-op.
+ */
+export interface PositionedContent {
+  history?: { offset: number; count: number; rows: ColumnarHistory; values: LoggedValue[] }
+  events?: { offset: number; samples: SystemSample[] }
+  /** Lines numbered `offset`, `offset + 1`, …; a number already held is rewritten (terminals redraw). */
+  console?: { offset: number; lines: ConsoleLine[] }
+  /** The client's whole summary: what differs from the computed summary becomes an override. */
+  summary?: Record<string, unknown>
+  metadata?: Record<string, unknown>
+  /** Top-level config keys to set, and metric definitions to add or replace. */
+  config?: Record<string, unknown>
+  metrics?: MetricDefinition[]
+  alerts?: RunAlert[]
+  preempting?: boolean
+  /** The process ended; `stateOf` names the state, seeing whether a stop had been asked for. */
+  exit?: { exitCode: number; stateOf: (exitCode: number, stopRequested: boolean) => TerminalState }
+}
+
+export interface PositionedOutcome {
+  run: RunRecord
+  counts: LineCounts
+}
+
+/**
+ * Applies positioned content in one transaction, under the run's lock: lines before the run's
+ * count were applied before and are skipped whole; lines that start past it, or straddle it, were
+ * sent out of order and fail the request before anything is written.
+ */
+export async function ingestPositioned(
+  ctx: ServiceContext,
+  viewer: ApiKeyOwner,
+  target: RunTarget,
+  content: PositionedContent,
+): Promise<PositionedOutcome> {
+  const ref = await requireWritable(ctx, viewer, target)
+  const now = ctx.now()
+  const outcome = await ctx.store.transaction(async (tx) => {
+    const counts = await tx.history.lineCounts(ref)
+    const history = content.history && fresh('history', content.history, counts.history, ref)
+    const events = content.events && fresh('events', content.events, counts.events, ref)
+    const batch: BatchContent = {
+      ...(history && { history: content.history!.rows, values: content.history!.values }),
+      ...(events && { system: content.events!.samples }),
+      ...(content.console && { console: numbered(content.console) }),
+      ...(content.metadata && { metadata: content.metadata }),
+      ...(content.config && { config: content.config }),
+      ...(content.metrics && content.metrics.length > 0 && { metrics: content.metrics }),
+      ...(content.alerts && content.alerts.length > 0 && { alerts: content.alerts }),
+      ...(content.preempting === true && { preempting: true }),
+    }
+    let run = await tx.history.apply(ref, batch, now)
+    if (content.summary) run = await replaceSummary(tx, ref, run, content.summary, now)
+    if (content.exit) {
+      const { exitCode, stateOf } = content.exit
+      run = await tx.history.apply(
+        ref,
+        { exit: { state: stateOf(exitCode, run.stopRequested), exitCode } },
+        now,
+      )
+    }
+    return { run, counts: await tx.history.lineCounts(ref) }
+  })
+  const type = content.exit !== undefined || content.preempting === true ? 'state' : 'data'
+  ctx.events.publish(runEvent(type, outcome.run, now))
+  notifyAlerts(ctx, outcome.run, content.alerts)
+  return outcome
+}
+
+/** Whether a part is new (true) or a re-send (false); anything else is refused. */
+function fresh(
+  kind: 'history' | 'events',
+  part: { offset: number; samples?: unknown[]; count?: number },
+  held: number,
+  ref: { entity: string; project: string; runId: string },
+): boolean {
+  const count = part.count ?? part.samples?.length ?? 0
+  if (count === 0) return false
+  if (part.offset + count <= held) return false
+  if (part.offset === held) return true
+  throw new StemmaError(
+    'SEQUENCE_GAP',
+    part.offset > held
+      ? `${kind} lines start at ${part.offset} but run ${describeRef(ref)} holds ${held}; lines ${held}–${part.offset - 1} are missing.`
+      : `${kind} lines ${part.offset}–${part.offset + count - 1} go back over lines run ${describeRef(ref)} already holds (${held}); re-send them unchanged or continue from ${held}.`,
+    { kind, expectedOffset: held },
+  )
+}
+
+function numbered(part: { offset: number; lines: ConsoleLine[] }): ConsoleLine[] {
+  return part.lines.map((line, i) => ({ ...line, lineNo: part.offset + i }))
+}
+
+/**
+ * The client sends its summary whole; stemma computes one from history and metric definitions.
+ * Keys where they agree need nothing; where they differ, or the key is the client's alone, the
+ * client's value is kept as an override; an override the client no longer sends is dropped.
+ */
+async function replaceSummary(
+  tx: StoreTransaction,
+  ref: RunTarget['ref'],
+  run: RunRecord,
+  summary: Record<string, unknown>,
+  now: number,
+): Promise<RunRecord> {
+  const changes: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(summary)) {
+    if (key.startsWith('_')) continue
+    if (!sameValue(run.summary[key], value)) changes[key] = value
+  }
+  for (const key of Object.keys(run.summaryOverrides)) {
+    if (!(key in summary)) changes[key] = null
+  }
+  if (Object.keys(changes).length === 0) return run
+  return tx.history.apply(ref, { summary: changes }, now)
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b))
+  return JSON.stringify(a) === JSON.stringify(b)
+}
