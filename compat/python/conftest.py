@@ -97,6 +97,14 @@ def start_python(code, env):
     )
 
 
+def read_run_id(proc):
+    """Reads a background script's output up to its `RUN <id>` line."""
+    for line in iter(proc.stdout.readline, ""):
+        if line.startswith("RUN "):
+            return line.split()[1]
+    raise AssertionError(f"the script ended (code {proc.wait()}) before printing its run id")
+
+
 def last_line(result, prefix):
     """The value a script printed as `<prefix> <value>` (its run id, say)."""
     output = result.stdout + result.stderr

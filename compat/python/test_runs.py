@@ -8,6 +8,7 @@ from conftest import (
     HEARTBEAT_TIMEOUT_S,
     api_bytes,
     last_line,
+    read_run_id,
     run_api,
     run_python,
     start_python,
@@ -146,8 +147,7 @@ def test_a_killed_script_leaves_a_crashed_run(stemma, client_env):
         client_env,
     )
     try:
-        line = wait_for(lambda: next((l for l in iter(proc.stdout.readline, "") if l.startswith("RUN ")), None))
-        run_id = line.split()[1]
+        run_id = read_run_id(proc)
         wait_for(lambda: run_api(stemma, "runs", run_id)["lastStep"] == 0, timeout=30)
         os.kill(proc.pid, signal.SIGKILL)
         # wandb-core, the client's own process, goes with it when its parent dies.
