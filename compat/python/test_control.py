@@ -42,6 +42,7 @@ def test_alerts_are_stored_on_the_run(stemma, client_env):
         run = wandb.init(project="control")
         run.alert(title="loss exploded", text="loss is 1e9 at step 3", level=wandb.AlertLevel.WARN)
         run.alert(title="done", text="training finished")
+        run.alert(title="loss exploded", text="again, within its wait: held back")
         run.finish()
         print("RUN", run.id)
         """,

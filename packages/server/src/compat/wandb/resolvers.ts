@@ -37,6 +37,13 @@ export interface ResolverOptions {
 
 type Args<T> = { input: T }
 
+const MAX_ALERT_TITLE = 256
+const MAX_ALERT_TEXT = 16_384
+/** The Python client's default `wait_duration`. */
+const DEFAULT_ALERT_WAIT_S = 60
+/** How far back a repeated title is looked for. */
+const RECENT_ALERTS = 200
+
 /** Root values for `graphql-js` (default field resolvers read the returned objects' fields). */
 export function rootValue(g: GraphqlContext, options: ResolverOptions) {
   const { viewer } = g
@@ -122,6 +129,19 @@ export function rootValue(g: GraphqlContext, options: ResolverOptions) {
 
     notifyScriptableRunAlert: async ({ input }: Args<AlertInput>) => {
       const ref = runRef(g, input.entityName, input.projectName, input.runName)
+      await loadRun(g.ctx, viewer, { ref, archive: null })
+      if (input.title === '' || input.title.length > MAX_ALERT_TITLE || input.text.length > MAX_ALERT_TEXT) {
+        throw new StemmaError(
+          'VALIDATION_FAILED',
+          `An alert needs a title of 1 to ${MAX_ALERT_TITLE} characters and a text of at most ${MAX_ALERT_TEXT}.`,
+        )
+      }
+      const now = g.ctx.now()
+      // As on W&B, the server holds back a title sent again within its waitDuration (the client
+      // leaves that to the server; stemma's own SDK throttles before sending).
+      const waitMs = (input.waitDuration ?? DEFAULT_ALERT_WAIT_S) * 1000
+      const recent = await g.ctx.store.runs.alerts(ref, RECENT_ALERTS)
+      if (recent.some((a) => a.title === input.title && now - a.t < waitMs)) return { success: true }
       const level: AlertLevel = (ALERT_LEVELS as readonly string[]).includes(input.severity ?? '')
         ? (input.severity as AlertLevel)
         : 'INFO'
@@ -130,7 +150,7 @@ export function rootValue(g: GraphqlContext, options: ResolverOptions) {
         viewer,
         { ref, archive: null },
         {
-          alerts: [{ t: g.ctx.now(), title: input.title, text: input.text, level }],
+          alerts: [{ t: now, title: input.title, text: input.text, level }],
         },
       )
       return { success: true }
@@ -160,6 +180,7 @@ interface AlertInput {
   title: string
   text: string
   severity?: string | null
+  waitDuration?: number | null
 }
 
 function runRef(
