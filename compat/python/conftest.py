@@ -56,7 +56,12 @@ def stemma():
 @pytest.fixture()
 def client_env(stemma, tmp_path):
     """The environment a training script gets: the three variables a W&B user sets, and a home of its own."""
-    home = tmp_path / "home"
+    return client_env_for(stemma, tmp_path)
+
+
+def client_env_for(stemma, directory):
+    """`client_env` for a directory of the caller's choosing (module-scoped fixtures)."""
+    home = directory / "home"
     home.mkdir()
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("WANDB_")},
@@ -64,7 +69,7 @@ def client_env(stemma, tmp_path):
         "WANDB_BASE_URL": stemma,
         "WANDB_API_KEY": API_KEY,
         "WANDB_ERROR_REPORTING": "false",
-        "WANDB_DIR": str(tmp_path),
+        "WANDB_DIR": str(directory),
         "WANDB_CONFIG_DIR": str(home / ".config" / "wandb"),
         # Requests every half second instead of every 15 s, and a system sample every second,
         # so scenarios finish quickly; the protocol is the same.

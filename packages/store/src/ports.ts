@@ -146,6 +146,8 @@ export interface KeyInfo {
   key: string
   kind: 'scalar' | 'value'
   count: number
+  /** A scalar key's latest value in the view. */
+  last?: number
 }
 
 export interface Lineage {

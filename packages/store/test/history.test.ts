@@ -84,9 +84,9 @@ for (const dialect of DIALECTS) {
         NOW,
       )
       expect(await store.history.keys(ref('r'))).toEqual([
-        { key: 'a', kind: 'scalar', count: 9000 },
-        { key: 'b', kind: 'scalar', count: rows.filter((r) => 'b' in r).length },
-        { key: 'c', kind: 'scalar', count: 9000 },
+        { key: 'a', kind: 'scalar', count: 9000, last: rows[8999]!.a },
+        { key: 'b', kind: 'scalar', count: rows.filter((r) => 'b' in r).length, last: rows[8999]!.b },
+        { key: 'c', kind: 'scalar', count: 9000, last: rows[8999]!.c },
         { key: 'img', kind: 'value', count: 1 },
       ])
     })

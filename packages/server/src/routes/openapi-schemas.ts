@@ -141,6 +141,7 @@ export const COMPONENTS = {
             key: { type: 'string' },
             kind: { enum: ['scalar', 'value'] },
             count: { type: 'integer' },
+            last: { description: 'A scalar key’s latest value (NaN and ±Infinity as strings)' },
           },
         },
       },

@@ -126,11 +126,11 @@ function parseFilterJson(text: string): unknown {
 }
 
 // Cursors are opaque to clients so the paging scheme can change (e.g. to keyset) without breaking them.
-function encodeCursor(offset: number): string {
+export function encodeCursor(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset })).toString('base64url')
 }
 
-function decodeCursor(cursor: string): number {
+export function decodeCursor(cursor: string): number {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
     const offset = (parsed as { o?: unknown }).o

@@ -85,7 +85,7 @@ export class SqlHistoryRepository implements HistoryRepository {
     const row = await requireRow(db, ref)
     const out: KeyInfo[] = []
     for (const [key, s] of await stats.load(row.pk)) {
-      if (!HIDDEN_KEYS.has(key)) out.push({ key, kind: 'scalar', count: s.count })
+      if (!HIDDEN_KEYS.has(key)) out.push({ key, kind: 'scalar', count: s.count, last: s.last })
     }
     for (const [key, count] of await viewValueCounts(db, await loadView(db, row.pk)))
       out.push({ key, kind: 'value', count })

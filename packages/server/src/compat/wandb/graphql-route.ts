@@ -75,7 +75,8 @@ export function graphqlRoute(
         document,
         rootValue: rootValue(context(request), options),
         variableValues: variables ?? undefined,
-        operationName: operationName ?? undefined,
+        // Some clients name an anonymous operation "".
+        operationName: operationName || undefined,
       })
       return {
         ...(result.data !== undefined && { data: result.data }),

@@ -9,7 +9,15 @@ import {
 import type { RunRef } from '@stemma/store'
 import { initRun } from '../../services/init.js'
 import { ingestPositioned } from '../../services/positioned.js'
-import { stopRun } from '../../services/runs.js'
+import {
+  decodeCursor,
+  deleteRun,
+  encodeCursor,
+  listRuns,
+  MAX_LIST_LIMIT,
+  stopRun,
+} from '../../services/runs.js'
+import { translateFilters, translateOrder } from './filters.js'
 import { loadRun } from '../../services/targets.js'
 import { normalizeFileName } from './run-files.js'
 import {
@@ -17,6 +25,7 @@ import {
   parseRunStorageId,
   projectObject,
   runObject,
+  runObjectOf,
   runStorageId,
   type GraphqlContext,
 } from './run-object.js'
@@ -36,6 +45,9 @@ export interface ResolverOptions {
 }
 
 type Args<T> = { input: T }
+
+/** The public API's default page of runs. */
+const DEFAULT_RUNS_PAGE = 50
 
 const MAX_ALERT_TITLE = 256
 const MAX_ALERT_TEXT = 16_384
@@ -57,9 +69,47 @@ export function rootValue(g: GraphqlContext, options: ResolverOptions) {
       const ref: RunRef = { entity, project: projectName, runId: parseRunId(runId) }
       const record = await g.ctx.store.runs.get(ref)
       if (record !== null) await loadRun(g.ctx, viewer, { ref, archive: null })
-      return record === null ? null : runObject(g, record)
+      return record === null ? null : runObjectOf(g, record)
     }
-    return { ...base, run, bucket: run }
+    const listing = async (args: {
+      filters?: string | null
+      after?: string | null
+      first?: number | null
+      order?: string | null
+    }) => {
+      const filter = translateFilters(args.filters)
+      return listRuns(
+        g.ctx,
+        viewer,
+        { entity, project: projectName },
+        {
+          ...(filter !== undefined && { filter }),
+          order: translateOrder(args.order),
+          limit: Math.min(Math.max(args.first ?? DEFAULT_RUNS_PAGE, 1), MAX_LIST_LIMIT),
+          ...(args.after && { cursor: args.after }),
+        },
+      )
+    }
+    return {
+      ...base,
+      internalId: base.id,
+      run,
+      bucket: run,
+      runCount: async ({ filters }: { filters?: string | null }) =>
+        (await listing({ filters, first: 1 })).total,
+      runs: async (args: Parameters<typeof listing>[0]) => {
+        const page = await listing(args)
+        // The clients page on with the last edge's cursor: each edge's is the position after it.
+        const start = args.after ? decodeCursor(args.after) : 0
+        return {
+          edges: page.runs.map((run, i) => ({
+            node: runObject(g, run),
+            cursor: encodeCursor(start + i + 1),
+          })),
+          pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
+        }
+      },
+    }
   }
   return {
     viewer: () => ({
@@ -100,13 +150,17 @@ export function rootValue(g: GraphqlContext, options: ResolverOptions) {
         id: ref.runId,
         resumeFrom: `${ref.runId}?_step=${Math.floor(input.metricValue)}`,
       })
-      const record = await g.ctx.store.runs.get(ref)
-      return { rewoundRun: record === null ? null : runObject(g, record), run }
+      return { rewoundRun: runObject(g, run) }
     },
 
     stopRun: async ({ input }: Args<{ id: string }>) => {
       await stopRun(g.ctx, viewer, { ref: parseRunStorageId(input.id), archive: null })
       return { success: true }
+    },
+
+    deleteRun: async ({ input }: Args<{ id: string }>) => {
+      await deleteRun(g.ctx, viewer, { ref: parseRunStorageId(input.id), archive: null })
+      return { clientMutationId: null }
     },
 
     createRunFiles: async ({ input }: Args<CreateRunFilesInput>) => {

@@ -1,9 +1,11 @@
-import { effectiveState, isPlainObject, StemmaError } from '@stemma/core'
+import { isPlainObject, StemmaError } from '@stemma/core'
+import type { RunDto } from '@stemma/core'
 import type { ApiKeyOwner, RunRecord, RunRef } from '@stemma/store'
+import { toRunDto } from '../../services/dto.js'
 import type { ServiceContext } from '../../services/context.js'
-import { iso } from '../../services/dto.js'
 import { WANDB_METADATA_KEY, wrapConfig } from './config.js'
 import { stringifyExtendedJson } from './extended-json.js'
+import { runReads } from './run-reads.js'
 
 /** What one GraphQL request resolves against: the caller, and the services it may use. */
 export interface GraphqlContext {
@@ -49,33 +51,38 @@ export function projectObject(entity: string, project: string) {
 }
 
 /** The client's `_wandb` config block, kept opaquely in the run's metadata. */
-export function wandbBlockOf(run: RunRecord): Record<string, unknown> | undefined {
+export function wandbBlockOf(run: RunDto): Record<string, unknown> | undefined {
   const block = run.metadata[WANDB_METADATA_KEY]
   return isPlainObject(block) ? block : undefined
 }
 
+/** A run as the clients see it, from the record the store returned. */
+export function runObjectOf(g: GraphqlContext, record: RunRecord) {
+  return runObject(g, toRunDto(g.ctx, record))
+}
+
 /**
- * A stemma run in W&B's shape. Fields that need a store read are methods, which graphql-js calls
+ * A stemma run in W&B's shape, from the run as stemma's API returns it. Fields that need a store read are methods, which graphql-js calls
  * only when a query selects them.
  */
-export function runObject(g: GraphqlContext, run: RunRecord) {
-  const ref: RunRef = { entity: run.entity, project: run.project, runId: run.runId }
+export function runObject(g: GraphqlContext, run: RunDto) {
+  const ref: RunRef = { entity: run.entity, project: run.project, runId: run.id }
   const counts = once(() => g.ctx.store.history.lineCounts(ref))
   return {
     id: runStorageId(ref),
-    name: run.runId,
-    displayName: run.displayName,
+    name: run.id,
+    displayName: run.name,
     description: run.notes,
     notes: run.notes,
     tags: run.tags,
-    state: effectiveState(run.state, run.heartbeatAt, run.heartbeatTimeoutS * 1000, g.ctx.now()),
+    state: run.state,
     group: run.group,
     jobType: run.jobType,
     sweepName: null,
-    readOnly: run.archivedFrom !== null,
+    readOnly: run.archived,
     stopped: run.stopRequested,
-    createdAt: iso(run.createdAt),
-    heartbeatAt: iso(run.heartbeatAt),
+    createdAt: run.createdAt,
+    heartbeatAt: run.heartbeatAt,
     project: projectObject(run.entity, run.project),
     projectId: projectNumber(run.entity, run.project),
     config: stringifyExtendedJson(wrapConfig(run.config, wandbBlockOf(run))),
@@ -93,11 +100,12 @@ export function runObject(g: GraphqlContext, run: RunRecord) {
     historyTail: async () => JSON.stringify(await historyTail(g, ref, run)),
     // Only the runtime of the last sample is read from it, and the history tail carries that too.
     eventsTail: '[]',
+    ...runReads(g, run),
   }
 }
 
 /** The last history row as the client wrote it: `_step` an integer, keys flat. */
-async function historyTail(g: GraphqlContext, ref: RunRef, run: RunRecord): Promise<string[]> {
+async function historyTail(g: GraphqlContext, ref: RunRef, run: RunDto): Promise<string[]> {
   if (run.lastStep === null) return []
   const rows = await g.ctx.store.history.read(ref, { minStep: run.lastStep, maxStep: run.lastStep })
   if (rows.steps.length === 0) return []

@@ -33,6 +33,68 @@ const SDL = /* GraphQL */ `
     stopRun(input: StopRunInput!): SuccessPayload
     createRunFiles(input: CreateRunFilesInput!): CreateRunFilesPayload
     notifyScriptableRunAlert(input: NotifyScriptableRunAlertInput!): SuccessPayload
+    deleteRun(input: DeleteRunInput!): DeleteRunPayload
+  }
+
+  input DeleteRunInput {
+    id: ID!
+    "Accepted; stemma's run deletion keeps no artifacts of its own to delete."
+    deleteArtifacts: Boolean
+    clientMutationId: String
+  }
+
+  type DeleteRunPayload {
+    clientMutationId: String
+  }
+
+  type PageInfo {
+    endCursor: String
+    hasNextPage: Boolean!
+  }
+
+  type RunConnection {
+    edges: [RunEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type RunEdge {
+    node: Run!
+    cursor: String!
+  }
+
+  type FileConnection {
+    edges: [FileEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type FileEdge {
+    node: File!
+    cursor: String!
+  }
+
+  type File {
+    id: ID!
+    name: String!
+    displayName: String
+    "Downloads with the API key (Basic or Bearer)."
+    url(upload: Boolean): String
+    directUrl: String
+    sizeBytes: Int64
+    mimetype: String
+    updatedAt: DateTime
+    md5: String
+    digest: String
+  }
+
+  type RunUser {
+    name: String
+    username: String
+  }
+
+  type ParquetHistory {
+    "stemma exports no parquet: clients then read every page of history."
+    parquetUrls: [String!]!
+    liveData: [JSON!]!
   }
 
   type Project {
@@ -41,6 +103,10 @@ const SDL = /* GraphQL */ `
     entityName: String!
     entity: Entity!
     readOnly: Boolean
+    internalId: ID!
+    "Runs matching W&B's MongoDB-style filters; order is [+|-]field (created_at, config.k.value, summary_metrics.k)."
+    runs(filters: JSONString, after: String, first: Int, order: String): RunConnection
+    runCount(filters: JSONString): Int
     "A run by its id (bucket is its legacy name); desc is accepted and ignored."
     run(name: String, desc: String): Run
     bucket(name: String, missingOk: Boolean, desc: String): Run
@@ -77,6 +143,22 @@ const SDL = /* GraphQL */ `
     historyTail: JSONString
     "A JSON array of strings: the last system sample."
     eventsTail: JSONString
+    commit: String
+    host: String
+    user: RunUser
+    "The latest system sample."
+    systemMetrics: JSONString
+    "{lastStep, keys: {key: {typeCounts, previousValue}}}"
+    historyKeys: JSON
+    "History rows as JSON lines: all of them from minStep (inclusive) to maxStep (exclusive) up to samples, or samples evenly spread."
+    history(samples: Int, minStep: Int64, maxStep: Int64): [String]
+    "System samples as JSON lines."
+    events(samples: Int): [String]
+    "One list of rows per spec {keys, samples, minStep, maxStep}; rows hold only the keys asked for."
+    sampledHistory(specs: [JSONString!]!): [JSON]
+    parquetHistory(liveKeys: [String!]): ParquetHistory
+    fileCount: Int
+    files(names: [String], after: String, first: Int, pattern: String): FileConnection
   }
 
   input UpsertBucketInput {

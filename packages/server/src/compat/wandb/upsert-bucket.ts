@@ -14,7 +14,7 @@ import { describeRef } from '../../services/targets.js'
 import { branchPointOf, metricsOf, splitConfig, WANDB_METADATA_KEY } from './config.js'
 import { parseExtendedJson } from './extended-json.js'
 import { flattenWandbSummary } from './keys.js'
-import { parseRunStorageId, runObject, type GraphqlContext } from './run-object.js'
+import { parseRunStorageId, runObjectOf, type GraphqlContext } from './run-object.js'
 
 /** Where `wandb.init()` without a project logs, as on W&B. */
 export const DEFAULT_PROJECT = 'uncategorized'
@@ -64,7 +64,7 @@ export async function upsertBucket(g: GraphqlContext, input: UpsertBucketInput, 
     }
     run = await update(g, ref, existing, input, config)
   }
-  return { bucket: runObject(g, run), inserted: existing === null }
+  return { bucket: runObjectOf(g, run), inserted: existing === null }
 }
 
 function refOf(g: GraphqlContext, input: UpsertBucketInput): RunRef {
