@@ -230,8 +230,9 @@ export type BatchContent = Omit<IngestBatch, 'writerId' | 'seq'>
 
 /**
  * How many lines of each kind the run holds where a client that numbers its lines (W&B's
- * file_stream offsets) writes next: history rows in the run's view, and the system samples and
- * console lines of its open segment (a fork or rewind starts those afresh).
+ * file_stream offsets) writes next: history rows in the run's view plus the rows refused for
+ * being behind its step, and the system samples and console lines of its open segment (a fork
+ * or rewind starts those afresh).
  */
 export interface LineCounts {
   history: number

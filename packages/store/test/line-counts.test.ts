@@ -31,6 +31,13 @@ for (const dialect of DIALECTS) {
         NOW,
       )
       expect(await store.history.lineCounts(ref('r'))).toEqual({ history: 10, events: 1, console: 2 })
+      // A row refused for being behind the run's step was a line too.
+      await store.history.apply(
+        ref('r'),
+        { rejected: [{ attemptedStep: 3, currentStep: 9, keys: ['loss'], timestamp: NOW }] },
+        NOW,
+      )
+      expect((await store.history.lineCounts(ref('r'))).history).toBe(11)
     })
 
     it('sets a numbered console line in place, so a redrawn line replaces the old one', async () => {

@@ -7,6 +7,7 @@ import {
   type RunAlert,
   type SystemSample,
   type TerminalState,
+  type WireRejectedRow,
 } from '@stemma/core'
 import type { ApiKeyOwner, BatchContent, LineCounts, RunRecord, StoreTransaction } from '@stemma/store'
 import { runEvent } from '../events/run-event.js'
@@ -19,7 +20,8 @@ import { describeRef, requireWritable, type RunTarget } from './targets.js'
  * line it starts. Line numbers, not writer cursors, make a re-sent request a no-op.
  */
 export interface PositionedContent {
-  history?: { offset: number; count: number; rows: ColumnarHistory; values: LoggedValue[] }
+  /** Rows; each non-scalar value names the row (index) it belongs to. */
+  history?: { offset: number; count: number; rows: ColumnarHistory; values: RowValue[] }
   events?: { offset: number; samples: SystemSample[] }
   /** Lines numbered `offset`, `offset + 1`, …; a number already held is rewritten (terminals redraw). */
   console?: { offset: number; lines: ConsoleLine[] }
@@ -33,6 +35,12 @@ export interface PositionedContent {
   preempting?: boolean
   /** The process ended; `stateOf` names the state, seeing whether a stop had been asked for. */
   exit?: { exitCode: number; stateOf: (exitCode: number, stopRequested: boolean) => TerminalState }
+}
+
+export interface RowValue {
+  row: number
+  key: string
+  value: unknown
 }
 
 export interface PositionedOutcome {
@@ -57,8 +65,10 @@ export async function ingestPositioned(
     const counts = await tx.history.lineCounts(ref)
     const history = content.history && fresh('history', content.history, counts.history, ref)
     const events = content.events && fresh('events', content.events, counts.events, ref)
+    const lastStep = (await tx.runs.get(ref))?.lastStep ?? null
+    const rows = history ? splitBehind(content.history!, lastStep) : undefined
     const batch: BatchContent = {
-      ...(history && { history: content.history!.rows, values: content.history!.values }),
+      ...(rows && { history: rows.history, values: rows.values, rejected: rows.rejected }),
       ...(events && { system: content.events!.samples }),
       ...(content.console && { console: numbered(content.console) }),
       ...(content.metadata && { metadata: content.metadata }),
@@ -103,6 +113,46 @@ function fresh(
       : `${kind} lines ${part.offset}–${part.offset + count - 1} go back over lines run ${describeRef(ref)} already holds (${held}); re-send them unchanged or continue from ${held}.`,
     { kind, expectedOffset: held },
   )
+}
+
+/**
+ * Rows at or behind the step before them (the run's last step, or the row before in this part)
+ * cannot be history; as with stemma's own SDK they are recorded as refused, and keep their line.
+ */
+function splitBehind(
+  part: NonNullable<PositionedContent['history']>,
+  lastStep: number | null,
+): { history: ColumnarHistory; values: LoggedValue[]; rejected: WireRejectedRow[] } {
+  const { rows } = part
+  const kept = new Set<number>()
+  const rejected: WireRejectedRow[] = []
+  let current = lastStep ?? -1
+  rows.steps.forEach((step, i) => {
+    if (step > current) {
+      kept.add(i)
+      current = step
+      return
+    }
+    const keys = Object.keys(rows.columns).filter((k) => rows.columns[k]![i] !== null)
+    keys.push(...part.values.filter((v) => v.row === i).map((v) => v.key))
+    rejected.push({ attemptedStep: step, currentStep: current, keys, timestamp: rows.timestamp[i]! * 1000 })
+  })
+  const values = part.values.flatMap((v) =>
+    kept.has(v.row) ? [{ step: rows.steps[v.row]!, key: v.key, value: v.value }] : [],
+  )
+  if (rejected.length === 0) return { history: rows, values, rejected }
+  const pick = <T>(column: T[]) => column.filter((_, i) => kept.has(i))
+  const columns = Object.fromEntries(Object.entries(rows.columns).map(([k, c]) => [k, pick(c)]))
+  return {
+    history: {
+      steps: pick(rows.steps),
+      runtime: pick(rows.runtime),
+      timestamp: pick(rows.timestamp),
+      columns,
+    },
+    values,
+    rejected,
+  }
 }
 
 function numbered(part: { offset: number; lines: ConsoleLine[] }): ConsoleLine[] {

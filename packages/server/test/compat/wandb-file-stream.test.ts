@@ -129,6 +129,25 @@ describe('W&B file_stream', () => {
     expect(json<{ lines: unknown[] }>(await t.call('GET', `${RUN}/console`)).lines).toEqual([])
   })
 
+  it('records a line behind the run’s step as a refused row, which keeps its line', async () => {
+    await createRun()
+    await stream({
+      files: { 'wandb-history.jsonl': { offset: 0, content: [historyLine(3), historyLine(3, { loss: 7 })] } },
+    })
+    const next = await stream({
+      files: { 'wandb-history.jsonl': { offset: 2, content: [historyLine(1), historyLine(4)] } },
+    })
+    expect(next.statusCode).toBe(200)
+    expect(json<{ steps: number[] }>(await t.call('GET', `${RUN}/history`)).steps).toEqual([3, 4])
+    const rejected = json<{ rows: { attemptedStep: number; currentStep: number }[] }>(
+      await t.call('GET', `${RUN}/rejected`),
+    )
+    expect(rejected.rows.map((r) => [r.attemptedStep, r.currentStep])).toEqual([
+      [3, 3],
+      [1, 3],
+    ])
+  })
+
   it('reads NaN and Infinity in lines, and keeps nested keys with dots', async () => {
     await createRun()
     const line =

@@ -47,7 +47,8 @@ export class SqlHistoryRepository implements HistoryRepository {
         tail,
       )
       return {
-        history: (await stats.load(row.pk)).get(ROW_KEY)?.count ?? 0,
+        // A refused row (behind the run's step) took a line too.
+        history: ((await stats.load(row.pk)).get(ROW_KEY)?.count ?? 0) + row.rejected_count,
         events: Number(events?.n ?? 0),
         console: Math.max(Number(console?.n ?? 0), Number(console?.next ?? 0)),
       }

@@ -6,12 +6,11 @@ import {
   StemmaError,
   type ColumnarHistory,
   type ConsoleLine,
-  type LoggedValue,
   type SystemSample,
   type TerminalState,
   type WireNumber,
 } from '@stemma/core'
-import type { PositionedContent } from '../../services/positioned.js'
+import type { PositionedContent, RowValue } from '../../services/positioned.js'
 import { parseExtendedJson } from './extended-json.js'
 import { flattenWandb, flattenWandbSummary } from './keys.js'
 
@@ -87,7 +86,7 @@ function historyPart(part: FileStreamPart, nowMs: number): NonNullable<Positione
   const n = rows.length
   const history: ColumnarHistory = { steps: [], runtime: [], timestamp: [], columns: {} }
   const columns: Record<string, (WireNumber | null)[]> = Object.create(null)
-  const values: LoggedValue[] = []
+  const values: RowValue[] = []
   rows.forEach((row, i) => {
     // Shared-mode writers send no `_step`; the line number is the only order there is.
     const step =
@@ -106,7 +105,7 @@ function historyPart(part: FileStreamPart, nowMs: number): NonNullable<Positione
       if (isScalar(value)) {
         const column = (columns[key] ??= new Array<WireNumber | null>(n).fill(null))
         column[i] = encodeNumber(scalarToNumber(value))
-      } else values.push({ step, key, value })
+      } else values.push({ row: i, key, value })
     }
   })
   history.columns = { ...columns }

@@ -58,7 +58,8 @@ export function graphqlRoute(
       const { query, variables, operationName } = request.body
       const context = (r: typeof request): GraphqlContext => {
         const viewer = viewerOf(r)
-        return { viewer, ctx, uploadUrl: (ref, name) => uploads.url(viewer, ref, name) }
+        const userAgent = r.headers['user-agent'] ?? ''
+        return { viewer, userAgent, ctx, uploadUrl: (ref, name) => uploads.url(viewer, ref, name) }
       }
       let document: DocumentNode
       try {

@@ -46,6 +46,11 @@ export interface ResolverOptions {
 
 type Args<T> = { input: T }
 
+/** How the npm client (`@wandb/sdk`) names itself. */
+const NPM_CLIENT_AGENT = 'W&B Internal JS Client'
+/** Its runs read as crashed only after an hour of silence (data revives them anyway). */
+const NPM_CLIENT_HEARTBEAT_TIMEOUT_S = 3600
+
 /** The public API's default page of runs. */
 const DEFAULT_RUNS_PAGE = 50
 
@@ -134,7 +139,13 @@ export function rootValue(g: GraphqlContext, options: ResolverOptions) {
     project,
     model: project,
 
-    upsertBucket: ({ input }: Args<UpsertBucketInput>) => upsertBucket(g, input, options.heartbeatTimeoutS),
+    upsertBucket: ({ input }: Args<UpsertBucketInput>) =>
+      upsertBucket(
+        g,
+        input,
+        // The npm client sends nothing while the script logs nothing: no heartbeat to miss.
+        g.userAgent.startsWith(NPM_CLIENT_AGENT) ? NPM_CLIENT_HEARTBEAT_TIMEOUT_S : options.heartbeatTimeoutS,
+      ),
 
     rewindRun: async ({ input }: Args<RewindRunInput>) => {
       if (input.metricName !== '_step') {

@@ -10,6 +10,8 @@ import { runReads } from './run-reads.js'
 /** What one GraphQL request resolves against: the caller, and the services it may use. */
 export interface GraphqlContext {
   viewer: ApiKeyOwner
+  /** The request's User-Agent ('' when none): the npm client is told apart by it. */
+  userAgent: string
   ctx: ServiceContext
   /** Signs upload URLs for CreateRunFiles. */
   uploadUrl: (ref: RunRef, name: string) => Promise<string>
