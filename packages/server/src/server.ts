@@ -27,6 +27,7 @@ import { RouteRegistry } from './routes/registry.js'
 import { runRoutes } from './routes/runs.js'
 import { sessionRoutes } from './routes/session.js'
 import type { ServiceContext } from './services/context.js'
+import { installSameOriginCors } from './web/same-origin-cors.js'
 import { installSecurityHeaders } from './web/security-headers.js'
 import { loadWebFiles } from './web/web-files.js'
 import { webRoutes } from './web/web-routes.js'
@@ -82,6 +83,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
   const routes = new RouteRegistry()
   installErrorHandler(app, (path) => routes.methodsAt(path))
   installSecurityHeaders(app)
+  installSameOriginCors(app, ctx.publicUrl)
   installAuthGuard(app, deps.store.auth, sessions)
   installGzip(app)
   installJsonParser(app)

@@ -21,6 +21,8 @@ declare module 'fastify' {
      * (default deny), so page patterns like `/:entity/:project` cannot open API paths.
      */
     page?: boolean
+    /** Set only by the route registry, from `RouteSpec.maxStringLength`. */
+    maxStringLength?: number
   }
 }
 

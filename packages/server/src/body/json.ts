@@ -32,7 +32,8 @@ export function installJsonParser(app: FastifyInstance): void {
         return
       }
       try {
-        if (typeof value === 'object' && value !== null) checkJsonLimits(value)
+        const maxString = request.routeOptions.config?.maxStringLength
+        if (typeof value === 'object' && value !== null) checkJsonLimits(value, maxString)
         done(null, value)
       } catch (limitError) {
         done(limitError as Error, undefined)

@@ -10,11 +10,11 @@ export const MAX_STRING_LENGTH = 1_000_000
  * Walks a parsed body once. Arrays of numbers (history columns) are the bulk of large bodies,
  * so scalars are skipped without a call.
  */
-export function checkJsonLimits(value: unknown): void {
-  walk(value, 1, '$')
+export function checkJsonLimits(value: unknown, maxString = MAX_STRING_LENGTH): void {
+  walk(value, 1, '$', maxString)
 }
 
-function walk(value: unknown, depth: number, path: string): void {
+function walk(value: unknown, depth: number, path: string, maxString: number): void {
   if (depth > MAX_JSON_DEPTH) {
     throw new StemmaError(
       'VALIDATION_FAILED',
@@ -28,8 +28,8 @@ function walk(value: unknown, depth: number, path: string): void {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i]
-      if (typeof item === 'object' && item !== null) walk(item, depth + 1, `${path}[${i}]`)
-      else if (typeof item === 'string') checkString(item, `${path}[${i}]`)
+      if (typeof item === 'object' && item !== null) walk(item, depth + 1, `${path}[${i}]`, maxString)
+      else if (typeof item === 'string') checkString(item, `${path}[${i}]`, maxString)
     }
     return
   }
@@ -46,14 +46,15 @@ function walk(value: unknown, depth: number, path: string): void {
         },
       )
     }
-    checkString(key, path)
+    checkString(key, path, maxString)
     if (key === '__proto__' || (key === 'constructor' && isPrototypeCarrier(record[key]))) {
       // JSON.parse makes these own properties, harmless until some later merge copies them.
       throw new StemmaError('BAD_REQUEST', `The key ${JSON.stringify(key)} at ${path} is not allowed.`)
     }
     const item = record[key]
-    if (typeof item === 'object' && item !== null) walk(item, depth + 1, `${path}.${key.slice(0, 64)}`)
-    else if (typeof item === 'string') checkString(item, `${path}.${key.slice(0, 64)}`)
+    if (typeof item === 'object' && item !== null)
+      walk(item, depth + 1, `${path}.${key.slice(0, 64)}`, maxString)
+    else if (typeof item === 'string') checkString(item, `${path}.${key.slice(0, 64)}`, maxString)
   }
 }
 
@@ -63,13 +64,13 @@ function isPrototypeCarrier(value: unknown): boolean {
   )
 }
 
-function checkString(value: string, path: string): void {
-  if (value.length > MAX_STRING_LENGTH) {
+function checkString(value: string, path: string, maxString: number): void {
+  if (value.length > maxString) {
     throw new StemmaError(
       'PAYLOAD_TOO_LARGE',
-      `A string at ${path} is longer than ${MAX_STRING_LENGTH} characters.`,
+      `A string at ${path} is longer than ${maxString} characters.`,
       {
-        limit: MAX_STRING_LENGTH,
+        limit: maxString,
         path,
       },
     )

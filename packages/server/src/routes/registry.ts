@@ -24,6 +24,11 @@ export interface RouteSpec {
    * client's telemetry probe (always 404).
    */
   public?: boolean
+  /**
+   * The longest string a JSON body may hold (default `MAX_STRING_LENGTH`). The W&B routes carry
+   * whole JSON documents as strings (history lines, configs), which only the body limit bounds.
+   */
+  maxStringLength?: number
   /** Success responses, documented only: replies are serialized by one wire serializer, not per route. */
   responses: Record<number, { description: string; schema?: JsonSchema; contentType?: string }>
 }
@@ -52,7 +57,10 @@ export class RouteRegistry {
         ...(spec.querystring && { querystring: spec.querystring }),
         ...(spec.body && { body: spec.body }),
       },
-      config: { public: spec.public === true },
+      config: {
+        public: spec.public === true,
+        ...(spec.maxStringLength !== undefined && { maxStringLength: spec.maxStringLength }),
+      },
       handler,
     })
   }

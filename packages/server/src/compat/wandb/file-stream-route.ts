@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { viewerOf } from '../../auth/guard.js'
+import { BODY_LIMIT_BYTES } from '../../body/limits.js'
 import type { RouteRegistry } from '../../routes/registry.js'
 import { runParams } from '../../routes/schemas.js'
 import type { ServiceContext } from '../../services/context.js'
@@ -45,6 +46,8 @@ export function fileStreamRoute(app: FastifyInstance, ctx: ServiceContext, route
       method: 'POST',
       url: '/files/:entity/:project/:runId/file_stream',
       tag: 'wandb',
+      // Whole JSON documents travel as strings here; the body limit bounds them.
+      maxStringLength: BODY_LIMIT_BYTES,
       summary: 'W&B-compatible file_stream: history, events, console and summary lines by offset',
       params: runParams,
       body: fileStreamBody,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { execute, parse, specifiedRules, validate, type DocumentNode, type GraphQLError } from 'graphql'
 import { viewerOf } from '../../auth/guard.js'
+import { BODY_LIMIT_BYTES } from '../../body/limits.js'
 import type { RouteRegistry } from '../../routes/registry.js'
 import { boundedSelections, operationCountProblem } from './limits.js'
 import { rootValue, type GraphqlContext, type ResolverOptions } from './resolvers.js'
@@ -40,6 +41,8 @@ export function graphqlRoute(
       method: 'POST',
       url: '/graphql',
       tag: 'wandb',
+      // Whole JSON documents travel as strings here; the body limit bounds them.
+      maxStringLength: BODY_LIMIT_BYTES,
       summary: 'W&B-compatible GraphQL (the subset the official clients use; introspection on)',
       body: {
         type: 'object',

@@ -187,6 +187,57 @@ const SDL = /* GraphQL */ `
   type UpsertBucketPayload {
     bucket: Run
     inserted: Boolean
+    serverSettings: ServerSettings
+  }
+
+  "Messages the server shows the client's user on each upsert (stemma sends none)."
+  type ServerSettings {
+    serverMessages: [ServerMessage!]!
+  }
+
+  type ServerMessage {
+    utfText: String!
+    plainText: String!
+    htmlText: String!
+    messageType: String!
+    messageLevel: String!
+  }
+
+  # Types older clients look up by introspection before they use a feature (a type that is not
+  # there crashes them). Artifacts and Launch are not served yet: each declares only its id, so
+  # a client reading their fields finds none of the optional ones it would otherwise send.
+  type Artifact {
+    id: ID!
+  }
+  type LaunchAgent {
+    id: ID!
+  }
+  input UseArtifactInput {
+    artifactID: ID!
+  }
+  input CreateArtifactInput {
+    artifactTypeName: String!
+  }
+  input CreateArtifactFileSpecInput {
+    artifactID: ID!
+  }
+  input AddAliasesInput {
+    artifactID: ID!
+  }
+  input DeleteFilesInput {
+    files: [ID!]!
+  }
+  input CreateRunQueueInput {
+    queueName: String!
+  }
+  input PushToRunQueueInput {
+    queueID: ID!
+  }
+  input FailRunQueueItemInput {
+    runQueueItemId: ID!
+  }
+  input CreateLaunchAgentInput {
+    entityName: String!
   }
 
   input RewindRunInput {

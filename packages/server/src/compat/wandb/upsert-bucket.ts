@@ -64,7 +64,7 @@ export async function upsertBucket(g: GraphqlContext, input: UpsertBucketInput, 
     }
     run = await update(g, ref, existing, input, config)
   }
-  return { bucket: runObjectOf(g, run), inserted: existing === null }
+  return { bucket: runObjectOf(g, run), inserted: existing === null, serverSettings: { serverMessages: [] } }
 }
 
 function refOf(g: GraphqlContext, input: UpsertBucketInput): RunRef {
