@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark: a real server in a child process, timing and reporting.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../scripts/postgres-cluster.mjs'
@@ -52,6 +52,7 @@ export async function startServer({
   return {
     baseUrl,
     dataDir,
+    pid: child.pid,
     /** Safe to call again: a second call waits for the same exit. */
     async stop({ keepData = false } = {}) {
       exited ??= new Promise((resolve) => {
@@ -64,6 +65,17 @@ export async function startServer({
     },
   }
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces) start at state; utime, stime are 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return ticks / CLOCK_TICKS
+}
+// sysconf(_SC_CLK_TCK); 100 on every Linux this runs on.
+const CLOCK_TICKS = 100
 
 export async function api(baseUrl, path, init = {}) {
   const res = await fetch(baseUrl + path, {

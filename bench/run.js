@@ -1,6 +1,7 @@
 // `npm run bench`: prints one JSON line per figure. Not part of the tests; targets are in DESIGN §8.
 //   --quick          shrinks every workload tenfold for a smoke run
-//   --only=A,B       runs only these parts: sdk (log() cost and peers), sqlite, postgres, web, capture
+//   --only=A,B       runs only these parts: sdk (log() cost and peers), sqlite, postgres, web, capture,
+//                    wandb (the official W&B client logging to stemma, beside offline mode and MLflow)
 //   --skip-peers     leaves out the peer trackers (their virtualenv install is slow the first time)
 // The PostgreSQL-against-SQLite ratio lines need both dialects in the same invocation.
 import { report } from './harness.js'
@@ -10,8 +11,9 @@ import { logLatency } from './figures/log-latency.js'
 import { peerLogLatency } from './figures/peers.js'
 import { webFigures } from './figures/web.js'
 import { captureFigures } from './figures/capture.js'
+import { wandbFigures } from './figures/wandb.js'
 
-const PARTS = ['sdk', 'sqlite', 'postgres', 'web', 'capture']
+const PARTS = ['sdk', 'sqlite', 'postgres', 'web', 'capture', 'wandb']
 
 function parseArgs(argv) {
   const options = { quick: false, skipPeers: false, parts: PARTS }
@@ -60,3 +62,4 @@ else if (runs('postgres')) report({ figure: 'postgres_vs_sqlite', skipped: 'need
 
 if (runs('web')) await webFigures(n)
 if (runs('capture')) await captureFigures(n)
+if (runs('wandb')) await wandbFigures(n)

@@ -12,6 +12,7 @@ import {
 } from '@stemma/core'
 import type { PositionedContent, RowValue } from '../../services/positioned.js'
 import { parseExtendedJson } from './extended-json.js'
+import { scanFlatLine } from './flat-line.js'
 import { flattenWandb, flattenWandbSummary } from './keys.js'
 
 /** One file's part of a request: consecutive lines from `offset` (a 0-based line number). */
@@ -82,31 +83,44 @@ export function exitState(exitCode: number, stopRequested: boolean): TerminalSta
 }
 
 function historyPart(part: FileStreamPart, nowMs: number): NonNullable<PositionedContent['history']> {
-  const rows = objects(HISTORY_FILE, part)
-  const n = rows.length
+  checkLengths(HISTORY_FILE, part)
+  const n = part.content.length
   const history: ColumnarHistory = { steps: [], runtime: [], timestamp: [], columns: {} }
   const columns: Record<string, (WireNumber | null)[]> = Object.create(null)
   const values: RowValue[] = []
-  rows.forEach((row, i) => {
+  const set = (i: number, key: string, value: unknown) => {
+    if (RESERVED.has(key) || value === null) return
+    if (isScalar(value)) {
+      const column = (columns[key] ??= new Array<WireNumber | null>(n).fill(null))
+      column[i] = encodeNumber(scalarToNumber(value))
+    } else values.push({ row: i, key, value })
+  }
+  part.content.forEach((line, i) => {
+    const special: Record<string, unknown> = {}
+    const flat = scanFlatLine(line)
+    if (flat !== null) {
+      flat.keys.forEach((key, k) => {
+        if (RESERVED.has(key)) special[key] = flat.values[k]
+        else set(i, key, flat.values[k])
+      })
+    } else {
+      const row = parseObject(HISTORY_FILE, line, part.offset + i)
+      let all: Record<string, unknown>
+      try {
+        all = flattenWandb(row)
+      } catch (err) {
+        throw lineError(HISTORY_FILE, part.offset + i, (err as Error).message)
+      }
+      for (const key in all) set(i, key, all[key])
+      for (const key of RESERVED) special[key] = row[key]
+    }
     // Shared-mode writers send no `_step`; the line number is the only order there is.
-    const step =
-      Number.isSafeInteger(row._step) && (row._step as number) >= 0 ? (row._step as number) : part.offset + i
-    history.steps.push(step)
-    history.timestamp.push(typeof row._timestamp === 'number' ? row._timestamp : nowMs / 1000)
-    history.runtime.push(typeof row._runtime === 'number' ? row._runtime : 0)
-    let flat: Record<string, unknown>
-    try {
-      flat = flattenWandb(row)
-    } catch (err) {
-      throw lineError(HISTORY_FILE, part.offset + i, (err as Error).message)
-    }
-    for (const [key, value] of Object.entries(flat)) {
-      if (RESERVED.has(key) || value === null) continue
-      if (isScalar(value)) {
-        const column = (columns[key] ??= new Array<WireNumber | null>(n).fill(null))
-        column[i] = encodeNumber(scalarToNumber(value))
-      } else values.push({ row: i, key, value })
-    }
+    const step = special._step
+    history.steps.push(
+      Number.isSafeInteger(step) && (step as number) >= 0 ? (step as number) : part.offset + i,
+    )
+    history.timestamp.push(typeof special._timestamp === 'number' ? special._timestamp : nowMs / 1000)
+    history.runtime.push(typeof special._runtime === 'number' ? special._runtime : 0)
   })
   history.columns = { ...columns }
   return { offset: part.offset, count: n, rows: history, values }
@@ -139,16 +153,18 @@ function consoleLine(text: string, nowMs: number): ConsoleLine {
 
 function objects(file: string, part: FileStreamPart): Record<string, unknown>[] {
   checkLengths(file, part)
-  return part.content.map((line, i) => {
-    let parsed: unknown
-    try {
-      parsed = parseExtendedJson(line)
-    } catch {
-      throw lineError(file, part.offset + i, 'is not JSON')
-    }
-    if (!isPlainObject(parsed)) throw lineError(file, part.offset + i, 'is not a JSON object')
-    return parsed
-  })
+  return part.content.map((line, i) => parseObject(file, line, part.offset + i))
+}
+
+function parseObject(file: string, line: string, lineNo: number): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = parseExtendedJson(line)
+  } catch {
+    throw lineError(file, lineNo, 'is not JSON')
+  }
+  if (!isPlainObject(parsed)) throw lineError(file, lineNo, 'is not a JSON object')
+  return parsed
 }
 
 function checkLengths(file: string, part: FileStreamPart): void {
