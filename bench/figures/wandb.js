@@ -184,7 +184,7 @@ async function mlflowSideBySide(n, stemmaStepsPerS) {
       if (i > 600) throw new Error('mlflow server did not start')
       await new Promise((r) => setTimeout(r, 100))
     }
-    const steps = n(2_000)
+    const steps = n(1_000)
     const runs = [1, 2, 3].map(() => throughput(MLFLOW_PYTHON, 'mlflow', steps, { MLFLOW_TRACKING_URI: uri }))
     const mlflowStepsPerS = median(runs.map((r) => steps / r.total_s))
     report({
