@@ -3,6 +3,7 @@
 import os
 import signal
 import sys
+from pathlib import Path
 
 from conftest import (
     HEARTBEAT_TIMEOUT_S,
@@ -13,11 +14,13 @@ from conftest import (
     run_python,
     start_python,
     wait_for,
+    wandb_cli,
 )
 
 TRAINING_SCRIPT = """
     import sys, time, wandb
-    run = wandb.init(project="runs", config={"lr": 0.01, "model": {"depth": 3}})
+    run = wandb.init(project="runs", config={"lr": 0.01, "model": {"depth": 3}}, name="baseline",
+                     notes="first try", tags=["small"], group="sweep-1", job_type="train")
     run.define_metric("epoch")
     run.define_metric("val/loss", step_metric="epoch", summary="min,max")
     for i in range(5):
@@ -50,6 +53,8 @@ def test_a_logged_run_has_its_history_config_summary_and_metrics(stemma, client_
     run = run_api(stemma, "runs", last_line(result, "RUN"))
     assert run["state"] == "finished" and run["exitCode"] == 0
     assert run["config"] == {"lr": 0.01, "model": {"depth": 3}, "extra": True}
+    assert (run["name"], run["notes"], run["tags"]) == ("baseline", "first try", ["small"])
+    assert (run["group"], run["jobType"]) == ("sweep-1", "train")
 
     summary = run["summary"]
     assert summary["loss"] == 0.2
@@ -177,3 +182,25 @@ def test_nan_and_infinity_survive_the_round_trip(stemma, client_env):
     assert result.returncode == 0, result.stderr
     history = run_api(stemma, "runs", last_line(result, "RUN"), "history")
     assert history["columns"]["v"] == ["-Infinity", 1.5]
+
+
+def test_an_offline_run_uploads_with_wandb_sync(stemma, client_env):
+    result = run_python(
+        """
+        import wandb
+        run = wandb.init(project="runs", config={"a": 1})
+        for i in range(5):
+            run.log({"x": i})
+        run.finish()
+        print("RUN", run.id)
+        """,
+        {**client_env, "WANDB_MODE": "offline"},
+    )
+    assert result.returncode == 0, result.stderr
+    run_id = last_line(result, "RUN")
+    offline_dirs = [str(p) for p in (Path(client_env["WANDB_DIR"]) / "wandb").glob(f"offline-run-*-{run_id}")]
+    synced = wandb_cli(["sync", *offline_dirs], client_env)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    run = run_api(stemma, "runs", run_id)
+    assert run["state"] == "finished" and run["config"] == {"a": 1}
+    assert run_api(stemma, "runs", run_id, "history")["columns"]["x"] == [0, 1, 2, 3, 4]
