@@ -299,6 +299,43 @@ describe('W&B file_stream', () => {
   })
 })
 
+describe('W&B access', () => {
+  it('keeps another user out of a run, by name or by storage id', async () => {
+    const created = await createRun()
+    const key = await t.addUser('bob')
+    const asBob = (query: string, variables: Record<string, unknown>) =>
+      t.app
+        .inject({
+          method: 'POST',
+          url: '/graphql',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from(`api:${key}`).toString('base64')}`,
+          },
+          payload: JSON.stringify({ query, variables }),
+        })
+        .then((res) => json<{ data?: unknown; errors?: { message: string }[] }>(res))
+    const read = await asBob(
+      `query { project(entityName: "admin", name: "p") { run(name: "r1") { config } } }`,
+      {},
+    )
+    expect(read.errors?.[0]?.message).toMatch(/admin/)
+    expect(JSON.stringify(read.data ?? null)).not.toContain('lr')
+    for (const id of [created.bucket.id, Buffer.from('Run:admin/p/nope').toString('base64')]) {
+      const write = await asBob(UPSERT, { id, config: '{"lr": {"value": 9}}' })
+      expect(write.errors?.[0]?.message).toMatch(/admin/)
+    }
+    const stream = await t.app.inject({
+      method: 'POST',
+      url: '/files/admin/p/r1/file_stream',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      payload: '{}',
+    })
+    expect(stream.statusCode).toBe(403)
+    expect(json<{ config: unknown }>(await t.call('GET', RUN)).config).toEqual({ lr: 0.1 })
+  })
+})
+
 describe('W&B run file uploads', () => {
   it('signs absolute upload URLs that take the bytes without a key, and only for the name signed', async () => {
     await createRun()

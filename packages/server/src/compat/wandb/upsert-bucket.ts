@@ -7,6 +7,7 @@ import {
   type RunPatch,
 } from '@stemma/core'
 import type { RunRecord, RunRef } from '@stemma/store'
+import { assertEntityAccess } from '../../auth/access.js'
 import { initRun } from '../../services/init.js'
 import { ingestPositioned } from '../../services/positioned.js'
 import { patchRun } from '../../services/runs.js'
@@ -47,6 +48,8 @@ export interface UpsertBucketInput {
 export async function upsertBucket(g: GraphqlContext, input: UpsertBucketInput, heartbeatTimeoutS: number) {
   const { ctx } = g
   const ref = refOf(g, input)
+  // Before anything is looked up, so whether another entity's run exists is not told either.
+  assertEntityAccess(g.viewer, ref.entity)
   const config = splitConfig(input.config)
   const existing = await ctx.store.runs.get(ref)
   let run: RunRecord
