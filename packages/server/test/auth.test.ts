@@ -63,7 +63,7 @@ describe('the default-deny guard', () => {
         'POST /api/v1/session',
         'DELETE /api/v1/session',
         // W&B clients upload without credentials: the signed URL is the credential.
-        'PUT /wandb/uploads/:token',
+        'PUT /wandb/uploads/:token/:name',
         // Their telemetry probe, answered 404 so they send none.
         'POST /sdk/otel/v1/:signal',
         'GET /',

@@ -370,16 +370,9 @@ describe('W&B run file uploads', () => {
     const download = await t.call('GET', `${RUN}/files/notes.txt`)
     expect(download.body).toBe('hello')
 
-    const token = url.pathname.split('/').pop()!
-    const [grant, signature] = token.split('.')
-    const forged = Buffer.from(
-      JSON.stringify({ ...JSON.parse(Buffer.from(grant!, 'base64url').toString()), name: 'other.txt' }),
-    ).toString('base64url')
-    const refused = await t.app.inject({
-      method: 'PUT',
-      url: `/wandb/uploads/${forged}.${signature}`,
-      payload: 'x',
-    })
+    // The signature covers the name: the same token for another name is refused.
+    const other = url.pathname.replace(/notes\.txt$/, 'other.txt')
+    const refused = await t.app.inject({ method: 'PUT', url: other, payload: 'x' })
     expect(refused.statusCode).toBe(403)
   })
 

@@ -1,7 +1,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { isPlainObject, StemmaError } from '@stemma/core'
+import {
+  assertFileName,
+  encodeFileName,
+  FILE_NAME_PATTERN,
+  isPlainObject,
+  MAX_FILE_NAME_LENGTH,
+  StemmaError,
+} from '@stemma/core'
 import type { ApiKeyOwner, RunRef } from '@stemma/store'
 import type { RouteRegistry } from '../../routes/registry.js'
 import type { ServiceContext } from '../../services/context.js'
@@ -13,6 +20,8 @@ import { parseExtendedJson } from './extended-json.js'
 /** Upload URLs are asked for just before the upload (batched for 5 s); a day covers any retry. */
 const UPLOAD_URL_TTL_S = 24 * 60 * 60
 const METADATA_FILE = 'wandb-metadata.json'
+/** A grant is a run path, a user and an expiry: a few hundred characters. */
+const MAX_TOKEN_LENGTH = 2048
 /** The client's metadata file is a few KiB; more than this is not read for the Overview. */
 const MAX_METADATA_BYTES = 1024 * 1024
 
@@ -40,40 +49,43 @@ export class UploadUrls {
   constructor(private readonly ctx: ServiceContext) {}
 
   async url(viewer: ApiKeyOwner, ref: RunRef, name: string): Promise<string> {
-    const grant: UploadGrant = {
+    const grant: Omit<UploadGrant, 'name'> = {
       ref,
-      name,
       viewer,
       exp: Math.floor(this.ctx.now() / 1000) + UPLOAD_URL_TTL_S,
     }
     const payload = Buffer.from(JSON.stringify(grant)).toString('base64url')
-    return `${this.ctx.publicUrl().replace(/\/+$/, '')}/wandb/uploads/${payload}.${await this.sign(payload)}`
+    const signature = await this.sign(payload, name)
+    // The name is its own path segment (as in the REST files routes), covered by the signature.
+    const base = this.ctx.publicUrl().replace(/\/+$/, '')
+    return `${base}/wandb/uploads/${payload}.${signature}/${encodeFileName(name)}`
   }
 
-  async verify(token: string): Promise<UploadGrant> {
+  async verify(token: string, name: string): Promise<UploadGrant> {
     const [payload = '', signature = ''] = token.split('.')
-    const expected = Buffer.from(await this.sign(payload), 'base64url')
+    const expected = Buffer.from(await this.sign(payload, name), 'base64url')
     const given = Buffer.from(signature, 'base64url')
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new StemmaError('FORBIDDEN', 'This upload URL is not one this server signed.')
     }
-    const grant = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as UploadGrant
+    const grant = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Omit<UploadGrant, 'name'>
     if (grant.exp * 1000 <= this.ctx.now()) {
       throw new StemmaError('FORBIDDEN', 'This upload URL has expired; ask for a new one (CreateRunFiles).')
     }
-    return grant
+    return { ...grant, name }
   }
 
-  private async sign(payload: string): Promise<string> {
+  /** The grant and the name, separated by a byte neither contains. */
+  private async sign(payload: string, name: string): Promise<string> {
     this.secret ??= this.ctx.store.auth.serverSecret('wandb-upload-signing', randomBytes(32).toString('hex'))
     return createHmac('sha256', await this.secret)
-      .update(payload)
+      .update(`${payload}\n${name}`)
       .digest('base64url')
   }
 }
 
 /**
- * `PUT /wandb/uploads/{token}`: where CreateRunFiles sends the client's run files. The token is
+ * `PUT /wandb/uploads/{token}/{name}`: where CreateRunFiles sends the client's run files. The token is
  * the credential (no API key); the file lands in the run's files like any other upload.
  */
 export function uploadRoute(
@@ -82,23 +94,30 @@ export function uploadRoute(
   urls: UploadUrls,
   routes: RouteRegistry,
 ): void {
-  routes.add<{ Params: { token: string } }>(
+  routes.add<{ Params: { token: string; name: string } }>(
     app,
     {
       method: 'PUT',
-      url: '/wandb/uploads/:token',
+      url: '/wandb/uploads/:token/:name',
       tag: 'wandb',
       summary: 'Uploads a run file to a signed URL from CreateRunFiles (the URL is the credential)',
       public: true,
       params: {
         type: 'object',
-        required: ['token'],
+        required: ['token', 'name'],
         properties: {
           token: {
             type: 'string',
-            minLength: 1,
-            maxLength: 8192,
+            minLength: 3,
+            maxLength: MAX_TOKEN_LENGTH,
             pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+          },
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: MAX_FILE_NAME_LENGTH,
+            pattern: FILE_NAME_PATTERN,
+            description: 'The run file’s name, percent-encoded as one segment.',
           },
         },
       },
@@ -106,7 +125,8 @@ export function uploadRoute(
       responses: { 200: { description: 'Stored', schema: { type: 'object' } } },
     },
     async (request) => {
-      const grant = await urls.verify(request.params.token)
+      assertFileName(request.params.name)
+      const grant = await urls.verify(request.params.token, request.params.name)
       if ((await ctx.store.runs.get(grant.ref)) === null) throw runNotFound(grant.ref)
       const body = (request.body as Readable | undefined) ?? Buffer.alloc(0)
       const file = await storeRunFile(ctx, grant.ref, grant.name, body)

@@ -20,7 +20,10 @@ export function telemetryRoute(app: FastifyInstance, routes: RouteRegistry): voi
         required: ['signal'],
         properties: { signal: { type: 'string', enum: ['metrics', 'logs', 'traces'] } },
       },
-      rawBody: { contentType: 'application/x-protobuf', description: 'Ignored.' },
+      rawBody: {
+        contentType: 'application/octet-stream',
+        description: 'The client’s OTLP protobuf; never read.',
+      },
       responses: { 404: { description: 'This server keeps no client telemetry' } },
     },
     async (_request, reply) =>
