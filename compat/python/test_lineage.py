@@ -133,10 +133,13 @@ def test_runs_move_between_the_python_client_and_the_stemma_sdk(stemma, client_e
         resumed.log({{ loss: 30 }}); await resumed.finish()
         const fork = await stemma.init({{ ...opts, id: {python_run + 'f'!r}, forkFrom: {python_run + '?_step=1'!r} }})
         fork.log({{ loss: 40 }}); await fork.finish()
+        const rewound = await stemma.init({{ ...opts, id: {python_run!r}, resumeFrom: {python_run + '?_step=2'!r} }})
+        rewound.log({{ loss: 50 }}); await rewound.finish()
         """,
         stemma,
     )
-    assert steps(stemma, python_run) == [0, 1, 2, 3]
+    assert run_api(stemma, "lineage", python_run, "history")["columns"]["loss"] == [0, 1, 2, 50]
+    assert [a["lastStep"] for a in run_api(stemma, "lineage", python_run, "archives")["runs"]] == [3]
     assert run_api(stemma, "lineage", python_run + "f", "history")["columns"]["loss"] == [0, 1, 40]
 
     # And the Python client resumes and rewinds a run stemma's SDK started.
@@ -152,3 +155,5 @@ def test_runs_move_between_the_python_client_and_the_stemma_sdk(stemma, client_e
     assert run_api(stemma, "lineage", "ts-run", "history")["columns"]["loss"] == [0, 1, 2, 3, 70]
     assert log_steps(client_env, 1, base=80, run_id="ts-run", resume_from="ts-run?_step=1") == "ts-run"
     assert run_api(stemma, "lineage", "ts-run", "history")["columns"]["loss"] == [0, 1, 80]
+    python_fork = log_steps(client_env, 1, base=90, fork_from="ts-run?_step=0")
+    assert run_api(stemma, "lineage", python_fork, "history")["columns"]["loss"] == [0, 90]
