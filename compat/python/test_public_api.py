@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import wandb
 
 from conftest import api, last_line, run_python
 
@@ -145,3 +146,34 @@ print('OUT', 'null')
     query(env, f"api.run('admin/public/{run_id}').delete()\nprint('OUT', 'null')")
     listed = [r["id"] for r in api(stemma, "runs/admin/public")["runs"]]
     assert run_id not in listed
+
+
+@pytest.mark.skipif(not hasattr(wandb.apis.public.Run, "console_logs"), reason="this client has no console_logs")
+def test_console_logs_read_back_in_order_and_as_a_tail(stemma, client_env):
+    result = run_python(
+        """
+        import sys, wandb
+        run = wandb.init(project="public")
+        for i in range(5):
+            print(f"line {i}", flush=True)
+        print("to stderr", file=sys.stderr, flush=True)
+        run.finish()
+        print("RUN", run.id)
+        """,
+        client_env,
+    )
+    assert result.returncode == 0, result.stderr
+    run_id = last_line(result, "RUN")
+    out = query(
+        client_env,
+        f"""
+run = api.run('admin/public/{run_id}')
+whole = [(l.number, l.level, l.content) for l in run.console_logs(per_page=2)]
+tail = [l.content for l in run.console_logs(last=2)]
+stamped = all(l.timestamp is not None for l in run.console_logs())
+print('OUT', json.dumps({{'whole': whole, 'tail': tail, 'stamped': stamped}}))
+""",
+    )
+    assert out["whole"] == [[i, "", f"line {i}"] for i in range(5)] + [[5, "error", "to stderr"]]
+    assert out["tail"] == ["line 4", "to stderr"]
+    assert out["stamped"]

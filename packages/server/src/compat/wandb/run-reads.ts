@@ -3,7 +3,7 @@ import type { RunDto } from '@stemma/core'
 import type { HistoryRows, RunRef } from '@stemma/store'
 import { iso } from '../../services/dto.js'
 import { listFiles } from '../../services/files.js'
-import { readHistory, readKeys, readSystem } from '../../services/reads.js'
+import { MAX_LOG_LIMIT, readConsole, readHistory, readKeys, readSystem } from '../../services/reads.js'
 import { servedType } from '../../files/file-types.js'
 import { stringifyExtendedJson, parseExtendedJson } from './extended-json.js'
 import { normalizeFileName } from './run-files.js'
@@ -14,6 +14,7 @@ import { opaqueId } from './run-object.js'
 const DEFAULT_SAMPLES = 500
 const MAX_SAMPLES = 100_000
 const MAX_FILES_PAGE = 1000
+const MAX_LOG_PAGE = 10_000
 
 /** The public API's reads of one run: history, system samples, keys and files. */
 export function runReads(g: GraphqlContext, run: RunDto) {
@@ -86,6 +87,30 @@ export function runReads(g: GraphqlContext, run: RunDto) {
 
     parquetHistory: () => ({ parquetUrls: [], liveData: [] }),
 
+    logLines: async (args: { first?: number | null; last?: number | null; after?: string | null }) => {
+      const { lines } = await readConsole(g.ctx, g.viewer, target, MAX_LOG_LIMIT)
+      const tail = args.last !== null && args.last !== undefined
+      const start = tail ? Math.max(0, lines.length - Math.max(args.last!, 0)) : offsetOf(args.after)
+      const count = tail
+        ? lines.length - start
+        : Math.min(Math.max(args.first ?? MAX_LOG_PAGE, 1), MAX_LOG_PAGE)
+      const page = lines.slice(start, start + count)
+      const end = start + page.length
+      return {
+        edges: page.map((line, i) => ({
+          node: {
+            number: start + i,
+            timestamp: new Date(line.t).toISOString(),
+            level: line.stream === 'stderr' ? 'error' : '',
+            label: '',
+            line: line.line,
+          },
+          cursor: cursorOf(start + i + 1),
+        })),
+        pageInfo: { endCursor: page.length > 0 ? cursorOf(end) : null, hasNextPage: end < lines.length },
+      }
+    },
+
     fileCount: async () => (await listFiles(g.ctx, g.viewer, target)).files.length,
 
     files: async (args: {
@@ -103,7 +128,7 @@ export function runReads(g: GraphqlContext, run: RunDto) {
         const like = likePattern(args.pattern)
         files = files.filter((f) => like.test(f.name))
       }
-      const offset = args.after ? Number(Buffer.from(args.after, 'base64url').toString()) || 0 : 0
+      const offset = offsetOf(args.after)
       const first = Math.min(Math.max(args.first ?? 50, 1), MAX_FILES_PAGE)
       const page = files.slice(offset, offset + first)
       const base = `${g.ctx.publicUrl().replace(/\/+$/, '')}${API_PREFIX}/runs/${ref.entity}/${ref.project}/${encodeURIComponent(ref.runId)}/files`
@@ -123,11 +148,11 @@ export function runReads(g: GraphqlContext, run: RunDto) {
               md5: null,
               digest: file.sha256,
             },
-            cursor: Buffer.from(String(offset + i + 1)).toString('base64url'),
+            cursor: cursorOf(offset + i + 1),
           }
         }),
         pageInfo: {
-          endCursor: page.length > 0 ? Buffer.from(String(offset + page.length)).toString('base64url') : null,
+          endCursor: page.length > 0 ? cursorOf(offset + page.length) : null,
           hasNextPage: offset + page.length < files.length,
         },
       }
@@ -178,6 +203,17 @@ function decodeColumns(columns: Record<string, unknown[]>): Record<string, (numb
     out[key] = column.map((v) => (v === null ? null : typeof v === 'number' ? v : Number(v)))
   }
   return out
+}
+
+/** Positions in a list the client pages through, opaque to it. */
+function cursorOf(position: number): string {
+  return Buffer.from(String(position)).toString('base64url')
+}
+
+function offsetOf(cursor: string | null | undefined): number {
+  if (!cursor) return 0
+  const position = Number(Buffer.from(cursor, 'base64url').toString())
+  return Number.isSafeInteger(position) && position >= 0 ? position : 0
 }
 
 /** At most `n` items, evenly spread and always with the first and the last. */

@@ -159,6 +159,28 @@ const SDL = /* GraphQL */ `
     parquetHistory(liveKeys: [String!]): ParquetHistory
     fileCount: Int
     files(names: [String], after: String, first: Int, pattern: String): FileConnection
+    "Console lines, oldest first: a page (first, after) or the tail (last); the newest 100,000 lines at most."
+    logLines(first: Int, last: Int, after: String, useImprovedPagination: Boolean): LogLineConnection
+  }
+
+  type LogLineConnection {
+    edges: [LogLineEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type LogLineEdge {
+    node: LogLine!
+    cursor: String!
+  }
+
+  type LogLine {
+    "Position in the console log, from 0."
+    number: Int!
+    timestamp: String
+    "error for stderr, empty for stdout."
+    level: String!
+    label: String!
+    line: String!
   }
 
   input UpsertBucketInput {
