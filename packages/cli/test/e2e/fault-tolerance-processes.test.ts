@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startTrainingScript } from '../helpers/script.js'
-import { API_KEY, runCli, startServer, tempDir, type TestServer } from '../helpers/server.js'
+import { API_KEY, runCli, startServer, tempDir } from '../helpers/server.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import {
   FAST,
@@ -17,6 +17,8 @@ import {
   stopFileScript,
   stopKeepingData,
   until,
+  cleanedUpAfterAll,
+  faultSeed,
 } from '../helpers/faults.js'
 
 /**
@@ -25,15 +27,8 @@ import {
  * full are in fault-tolerance-server.test.ts). Random choices come from one seed, printed at the start; rerun a
  * failure with STEMMA_FAULT_SEED=<seed>.
  */
-const SEED = Number(process.env.STEMMA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31))
-console.log(`fault-tolerance seed: ${SEED} (rerun with STEMMA_FAULT_SEED=${SEED})`)
-
-const servers: TestServer[] = []
-const cleanups: Array<() => unknown> = []
-afterAll(async () => {
-  for (const s of servers) await s.stop()
-  for (const c of cleanups.reverse()) await c()
-})
+const SEED = faultSeed()
+const { servers, cleanups } = cleanedUpAfterAll()
 
 describe('the training process is killed with SIGKILL at random points', () => {
   const ROUNDS = 30

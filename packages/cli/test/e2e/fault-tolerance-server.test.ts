@@ -1,8 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startTrainingScript, type TrainingProcess } from '../helpers/script.js'
-import { startServer, type TestServer } from '../helpers/server.js'
+import { startServer } from '../helpers/server.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import {
   FAST,
@@ -15,23 +15,15 @@ import {
   stopFileScript,
   stopKeepingData,
   until,
+  cleanedUpAfterAll,
 } from '../helpers/faults.js'
 
 /**
  * Faults a user meets in practice, each with real processes over real HTTP: the server
  * unreachable for a long time and the server's disk full (killed processes and servers are in
- * fault-tolerance-processes.test.ts). Random choices come from one seed, printed at the start; rerun a
- * failure with STEMMA_FAULT_SEED=<seed>.
+ * fault-tolerance-processes.test.ts).
  */
-const SEED = Number(process.env.STEMMA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31))
-console.log(`fault-tolerance seed: ${SEED} (rerun with STEMMA_FAULT_SEED=${SEED})`)
-
-const servers: TestServer[] = []
-const cleanups: Array<() => unknown> = []
-afterAll(async () => {
-  for (const s of servers) await s.stop()
-  for (const c of cleanups.reverse()) await c()
-})
+const { servers, cleanups } = cleanedUpAfterAll()
 
 describe('the server is unreachable for a long time', () => {
   /**

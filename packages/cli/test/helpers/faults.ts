@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { expect } from 'vitest'
+import { afterAll, expect } from 'vitest'
 import type { RunDto } from '@stemma/core'
 import { tempDir, type TestServer } from './server.js'
 
@@ -115,4 +115,22 @@ export function mountTmpfs(
     rmSync(dir, { recursive: true, force: true })
   })
   return { dir }
+}
+
+/** One seed for a fault suite's random choices, printed so a failure can be rerun with it. */
+export function faultSeed(): number {
+  const seed = Number(process.env.STEMMA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31))
+  console.log(`fault-tolerance seed: ${seed} (rerun with STEMMA_FAULT_SEED=${seed})`)
+  return seed
+}
+
+/** Servers and clean-ups a suite starts, stopped and run (newest first) after all its tests. */
+export function cleanedUpAfterAll(): { servers: TestServer[]; cleanups: Array<() => unknown> } {
+  const servers: TestServer[] = []
+  const cleanups: Array<() => unknown> = []
+  afterAll(async () => {
+    for (const s of servers) await s.stop()
+    for (const c of cleanups.reverse()) await c()
+  })
+  return { servers, cleanups }
 }

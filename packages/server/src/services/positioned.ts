@@ -9,7 +9,7 @@ import {
   type TerminalState,
   type WireRejectedRow,
 } from '@stemma/core'
-import type { ApiKeyOwner, BatchContent, LineCounts, RunRecord, StoreTransaction } from '@stemma/store'
+import type { ApiKeyOwner, BatchContent, RunRecord, StoreTransaction } from '@stemma/store'
 import { runEvent } from '../events/run-event.js'
 import type { ServiceContext } from './context.js'
 import { notifyAlerts } from './ingest.js'
@@ -43,11 +43,6 @@ export interface RowValue {
   value: unknown
 }
 
-export interface PositionedOutcome {
-  run: RunRecord
-  counts: LineCounts
-}
-
 /**
  * Applies positioned content in one transaction, under the run's lock: lines before the run's
  * count were applied before and are skipped whole; lines that start past it, or straddle it, were
@@ -58,15 +53,23 @@ export async function ingestPositioned(
   viewer: ApiKeyOwner,
   target: RunTarget,
   content: PositionedContent,
-): Promise<PositionedOutcome> {
+): Promise<RunRecord> {
   const ref = await requireWritable(ctx, viewer, target)
   const now = ctx.now()
-  const outcome = await ctx.store.transaction(async (tx) => {
+  const run = await ctx.store.transaction(async (tx) => {
     const counts = await tx.history.lineCounts(ref)
-    const history = content.history && fresh('history', content.history, counts.history, ref)
-    const events = content.events && fresh('events', content.events, counts.events, ref)
-    const lastStep = (await tx.runs.get(ref))?.lastStep ?? null
-    const rows = history ? splitBehind(content.history!, lastStep) : undefined
+    const history =
+      content.history && fresh('history', content.history.offset, content.history.count, counts.history, ref)
+    const events =
+      content.events &&
+      fresh('events', content.events.offset, content.events.samples.length, counts.events, ref)
+    // The run as it stands, under the lock lineCounts took: its step and whether a stop was asked for.
+    const held = history || content.exit ? await tx.runs.get(ref) : null
+    const rows = history ? splitBehind(content.history!, held?.lastStep ?? null) : undefined
+    const exit = content.exit && {
+      state: content.exit.stateOf(content.exit.exitCode, held?.stopRequested ?? false),
+      exitCode: content.exit.exitCode,
+    }
     const batch: BatchContent = {
       ...(rows && { history: rows.history, values: rows.values, rejected: rows.rejected }),
       ...(events && { system: content.events!.samples }),
@@ -76,41 +79,34 @@ export async function ingestPositioned(
       ...(content.metrics && content.metrics.length > 0 && { metrics: content.metrics }),
       ...(content.alerts && content.alerts.length > 0 && { alerts: content.alerts }),
       ...(content.preempting === true && { preempting: true }),
+      ...(exit && { exit }),
     }
-    let run = await tx.history.apply(ref, batch, now)
-    if (content.summary) run = await replaceSummary(tx, ref, run, content.summary, now)
-    if (content.exit) {
-      const { exitCode, stateOf } = content.exit
-      run = await tx.history.apply(
-        ref,
-        { exit: { state: stateOf(exitCode, run.stopRequested), exitCode } },
-        now,
-      )
-    }
-    return { run, counts: await tx.history.lineCounts(ref) }
+    const applied = await tx.history.apply(ref, batch, now)
+    // Compared with the summary this batch's history makes, so it is a second step.
+    return content.summary ? replaceSummary(tx, ref, applied, content.summary, now) : applied
   })
   const type = content.exit !== undefined || content.preempting === true ? 'state' : 'data'
-  ctx.events.publish(runEvent(type, outcome.run, now))
-  notifyAlerts(ctx, outcome.run, content.alerts)
-  return outcome
+  ctx.events.publish(runEvent(type, run, now))
+  notifyAlerts(ctx, run, content.alerts)
+  return run
 }
 
 /** Whether a part is new (true) or a re-send (false); anything else is refused. */
 function fresh(
   kind: 'history' | 'events',
-  part: { offset: number; samples?: unknown[]; count?: number },
+  offset: number,
+  count: number,
   held: number,
   ref: { entity: string; project: string; runId: string },
 ): boolean {
-  const count = part.count ?? part.samples?.length ?? 0
   if (count === 0) return false
-  if (part.offset + count <= held) return false
-  if (part.offset === held) return true
+  if (offset + count <= held) return false
+  if (offset === held) return true
   throw new StemmaError(
     'SEQUENCE_GAP',
-    part.offset > held
-      ? `${kind} lines start at ${part.offset} but run ${describeRef(ref)} holds ${held}; lines ${held}–${part.offset - 1} are missing.`
-      : `${kind} lines ${part.offset}–${part.offset + count - 1} go back over lines run ${describeRef(ref)} already holds (${held}); re-send them unchanged or continue from ${held}.`,
+    offset > held
+      ? `${kind} lines start at ${offset} but run ${describeRef(ref)} holds ${held}; lines ${held}–${offset - 1} are missing.`
+      : `${kind} lines ${offset}–${offset + count - 1} go back over lines run ${describeRef(ref)} already holds (${held}); re-send them unchanged or continue from ${held}.`,
     { kind, expectedOffset: held },
   )
 }

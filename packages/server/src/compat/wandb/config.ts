@@ -1,5 +1,5 @@
-import { isPlainObject, StemmaError, type MetricDefinition, type SummaryAggregation } from '@stemma/core'
-import { parseExtendedJson } from './extended-json.js'
+import { isPlainObject, type MetricDefinition, type SummaryAggregation } from '@stemma/core'
+import { parseJsonObject } from './extended-json.js'
 
 /** Where a run keeps the client's `_wandb` config block (telemetry, metrics, environment), opaquely. */
 export const WANDB_METADATA_KEY = '_wandb'
@@ -18,13 +18,7 @@ export interface SplitConfig {
  */
 export function splitConfig(text: string | null | undefined): SplitConfig | undefined {
   if (text === null || text === undefined) return undefined
-  let parsed: unknown
-  try {
-    parsed = parseExtendedJson(text)
-  } catch {
-    throw new StemmaError('VALIDATION_FAILED', 'config is not JSON.')
-  }
-  if (!isPlainObject(parsed)) throw new StemmaError('VALIDATION_FAILED', 'config must be a JSON object.')
+  const parsed = parseJsonObject(text, 'config')
   const wrapped = Object.values(parsed).every((v) => isPlainObject(v) && 'value' in v)
   const user: Record<string, unknown> = {}
   let internal: Record<string, unknown> | undefined

@@ -1,3 +1,5 @@
+import { isPlainObject, StemmaError } from '@stemma/core'
+
 /**
  * The W&B clients write history, summary, events and config with bare `NaN`, `Infinity` and
  * `-Infinity` tokens, which JSON has not. These read and write that dialect; everything else in it
@@ -64,6 +66,21 @@ function stringEnd(text: string, start: number): number {
     else i++
   }
   return text.length
+}
+
+/**
+ * A JSONString argument that must hold an object (config, summary, filters, a history spec):
+ * refused with a message that names it otherwise.
+ */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = parseExtendedJson(text)
+  } catch {
+    throw new StemmaError('VALIDATION_FAILED', `${what} is not JSON.`)
+  }
+  if (!isPlainObject(parsed)) throw new StemmaError('VALIDATION_FAILED', `${what} must be a JSON object.`)
+  return parsed
 }
 
 /** Serialises with bare non-finite tokens, as the clients expect in JSONString fields they parse. */

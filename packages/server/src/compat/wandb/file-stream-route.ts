@@ -69,7 +69,7 @@ export function fileStreamRoute(app: FastifyInstance, ctx: ServiceContext, route
     async (request) => {
       const target = parseRunTarget(request.params)
       const content = translateFileStream(request.body ?? {}, ctx.now())
-      const { run } = await ingestPositioned(ctx, viewerOf(request), target, content)
+      const run = await ingestPositioned(ctx, viewerOf(request), target, content)
       return { stopped: run.stopRequested, exitcode: null, limits: {} }
     },
   )

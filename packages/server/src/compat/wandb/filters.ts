@@ -1,5 +1,5 @@
 import { isPlainObject, StemmaError, type RunFilter } from '@stemma/core'
-import { parseExtendedJson } from './extended-json.js'
+import { parseJsonObject } from './extended-json.js'
 
 /** Fields that W&B's public API names differently from stemma's run listing. */
 const FIELDS: Record<string, string> = {
@@ -29,14 +29,7 @@ export function fieldOf(path: string): string {
  */
 export function translateFilters(text: string | null | undefined): string | undefined {
   if (text === null || text === undefined || text === '') return undefined
-  let parsed: unknown
-  try {
-    parsed = parseExtendedJson(text)
-  } catch {
-    throw new StemmaError('VALIDATION_FAILED', 'filters must be a JSON object.')
-  }
-  if (!isPlainObject(parsed)) throw new StemmaError('VALIDATION_FAILED', 'filters must be a JSON object.')
-  const filter = translate(parsed, 0)
+  const filter = translate(parseJsonObject(text, 'filters'), 0)
   return Object.keys(filter).length === 0 ? undefined : JSON.stringify(filter)
 }
 

@@ -87,8 +87,9 @@ export function runObject(g: GraphqlContext, run: RunDto) {
     heartbeatAt: run.heartbeatAt,
     project: projectObject(run.entity, run.project),
     projectId: projectNumber(run.entity, run.project),
-    config: stringifyExtendedJson(wrapConfig(run.config, wandbBlockOf(run))),
-    summaryMetrics: stringifyExtendedJson(run.summary),
+    // Serialised only when selected: run listings ask for neither.
+    config: () => stringifyExtendedJson(wrapConfig(run.config, wandbBlockOf(run))),
+    summaryMetrics: () => stringifyExtendedJson(run.summary),
     wandbConfig: ({ keys }: { keys?: string[] | null }) => {
       // Resume treats a run as existing only once `t` (telemetry) is there; a run stemma's own SDK
       // started has none, and is as started as any.

@@ -1,11 +1,11 @@
-import { API_PREFIX, encodeFileName, isPlainObject, StemmaError } from '@stemma/core'
+import { API_PREFIX, encodeFileName, StemmaError } from '@stemma/core'
 import type { RunDto } from '@stemma/core'
 import type { HistoryRows, RunRef } from '@stemma/store'
 import { iso } from '../../services/dto.js'
 import { listFiles } from '../../services/files.js'
 import { MAX_LOG_LIMIT, readConsole, readHistory, readKeys, readSystem } from '../../services/reads.js'
 import { servedType } from '../../files/file-types.js'
-import { stringifyExtendedJson, parseExtendedJson } from './extended-json.js'
+import { parseJsonObject, stringifyExtendedJson } from './extended-json.js'
 import { normalizeFileName } from './run-files.js'
 import type { GraphqlContext } from './run-object.js'
 import { opaqueId } from './run-object.js'
@@ -240,13 +240,8 @@ interface HistorySpec {
 }
 
 function parseSpec(text: string): HistorySpec {
-  let spec: unknown
-  try {
-    spec = parseExtendedJson(text)
-  } catch {
-    throw new StemmaError('VALIDATION_FAILED', 'A sampledHistory spec must be JSON.')
-  }
-  if (!isPlainObject(spec) || !Array.isArray(spec.keys) || !spec.keys.every((k) => typeof k === 'string')) {
+  const spec = parseJsonObject(text, 'A sampledHistory spec')
+  if (!Array.isArray(spec.keys) || !spec.keys.every((k) => typeof k === 'string')) {
     throw new StemmaError('VALIDATION_FAILED', 'A sampledHistory spec needs keys, a list of names.')
   }
   const step = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined)

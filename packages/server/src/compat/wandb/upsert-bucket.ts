@@ -4,6 +4,7 @@ import {
   parseRunId,
   StemmaError,
   type InitRequest,
+  type RunDto,
   type RunPatch,
 } from '@stemma/core'
 import type { RunRecord, RunRef } from '@stemma/store'
@@ -13,9 +14,10 @@ import { ingestPositioned } from '../../services/positioned.js'
 import { patchRun } from '../../services/runs.js'
 import { describeRef } from '../../services/targets.js'
 import { branchPointOf, metricsOf, splitConfig, WANDB_METADATA_KEY } from './config.js'
-import { parseExtendedJson } from './extended-json.js'
+import { parseJsonObject } from './extended-json.js'
 import { flattenWandbSummary } from './keys.js'
-import { parseRunStorageId, runObjectOf, type GraphqlContext } from './run-object.js'
+import { parseRunStorageId, runObject, type GraphqlContext } from './run-object.js'
+import { toRunDto } from '../../services/dto.js'
 
 /** Where `wandb.init()` without a project logs, as on W&B. */
 export const DEFAULT_PROJECT = 'uncategorized'
@@ -52,7 +54,7 @@ export async function upsertBucket(g: GraphqlContext, input: UpsertBucketInput, 
   assertEntityAccess(g.viewer, ref.entity)
   const config = splitConfig(input.config)
   const existing = await ctx.store.runs.get(ref)
-  let run: RunRecord
+  let run: RunDto
   if (existing === null) {
     if (input.id) throw new StemmaError('RUN_NOT_FOUND', `Run ${describeRef(ref)} not found.`)
     run = await create(g, ref, input, config, heartbeatTimeoutS)
@@ -65,9 +67,9 @@ export async function upsertBucket(g: GraphqlContext, input: UpsertBucketInput, 
         `Run ${describeRef(ref)} already exists: pass resume="allow" to continue it, or use a new id.`,
       )
     }
-    run = await update(g, ref, existing, input, config)
+    run = toRunDto(ctx, await update(g, ref, existing, input, config))
   }
-  return { bucket: runObjectOf(g, run), inserted: existing === null, serverSettings: { serverMessages: [] } }
+  return { bucket: runObject(g, run), inserted: existing === null, serverSettings: { serverMessages: [] } }
 }
 
 function refOf(g: GraphqlContext, input: UpsertBucketInput): RunRef {
@@ -85,7 +87,7 @@ async function create(
   input: UpsertBucketInput,
   config: ReturnType<typeof splitConfig>,
   heartbeatTimeoutS: number,
-): Promise<RunRecord> {
+): Promise<RunDto> {
   const branch = branchPointOf(config?.internal)
   const req: InitRequest = {
     entity: ref.entity,
@@ -104,14 +106,10 @@ async function create(
     // A branch point naming another run is a fork; naming this run it is a rewind, done before.
     ...(branch && branch.runId !== ref.runId && { forkFrom: `${branch.runId}?_step=${branch.step}` }),
   }
-  await initRun(g.ctx, g.viewer, req)
-  const { run } = await ingestPositioned(
-    g.ctx,
-    g.viewer,
-    { ref, archive: null },
-    { metrics: metricsOf(config?.internal) },
-  )
-  return run
+  const { run } = await initRun(g.ctx, g.viewer, req)
+  const metrics = metricsOf(config?.internal)
+  if (metrics.length === 0) return run
+  return toRunDto(g.ctx, await ingestPositioned(g.ctx, g.viewer, { ref, archive: null }, { metrics }))
 }
 
 async function update(
@@ -134,8 +132,10 @@ async function update(
     jobType: input.jobType,
   })
   if (Object.keys(patch).length > 0) await patchRun(ctx, viewer, { ref, archive: null }, patch)
-  const summary = input.summaryMetrics ? summaryOf(input.summaryMetrics) : undefined
-  const { run } = await ingestPositioned(
+  const summary = input.summaryMetrics
+    ? flattenWandbSummary(parseJsonObject(input.summaryMetrics, 'summaryMetrics'))
+    : undefined
+  const run = await ingestPositioned(
     ctx,
     viewer,
     { ref, archive: null },
@@ -165,19 +165,6 @@ function metadataOf(
     ...(internal && { [WANDB_METADATA_KEY]: internal }),
     ...(typeof internal?.cli_version === 'string' && { sdk: `wandb ${internal.cli_version}` }),
   }
-}
-
-function summaryOf(text: string): Record<string, unknown> {
-  let parsed: unknown
-  try {
-    parsed = parseExtendedJson(text)
-  } catch {
-    throw new StemmaError('VALIDATION_FAILED', 'summaryMetrics is not JSON.')
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new StemmaError('VALIDATION_FAILED', 'summaryMetrics must be a JSON object.')
-  }
-  return flattenWandbSummary(parsed as Record<string, unknown>)
 }
 
 function nonNull<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: NonNullable<T[K]> } {
