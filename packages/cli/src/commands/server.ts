@@ -137,10 +137,21 @@ export async function serverCommand(
   out(`  const run = await stemma.init({ project: 'awesome-project' })`)
   out(`  run.log({ loss: 0.5 }); await run.finish()`)
 
+  /** How long a stopping server waits for requests in flight before it closes their connections. */
+  const SHUTDOWN_GRACE_MS = 10_000
+
   let closing: Promise<void> | undefined
   return () =>
     (closing ??= (async () => {
-      await app.close()
+      // Requests in flight get a grace period; one held open longer (a stalled upload) is cut
+      // off rather than keeping the process up, and its client retries.
+      const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS)
+      force.unref()
+      try {
+        await app.close()
+      } finally {
+        clearTimeout(force)
+      }
       await store.close()
     })())
 }
