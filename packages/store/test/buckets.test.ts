@@ -3,6 +3,7 @@ import { m4 } from '@stemma/core'
 import type { Store } from '../src/index.js'
 import { DIALECTS } from './dialects.js'
 import { logRows, mulberry32, ref, runInput } from './helpers.js'
+import { decodeLod, LOD, LOD_FIELDS } from '../src/history/codec.js'
 
 type Row = { step: number; [k: string]: number }
 
@@ -115,6 +116,48 @@ for (const dialect of DIALECTS) {
           333,
         ),
       )
+    })
+
+    it('equal the reference where contiguous and gapped chunks mix, in either LOD layout', async () => {
+      const random = mulberry32(5)
+      const rows = randomRows(random, 0, 9_000, false)
+      rows.push(...randomRows(random, rows[rows.length - 1]!.step + 1, 6_000, true))
+      rows.push(...randomRows(random, rows[rows.length - 1]!.step + 40, 5_000, false))
+      await store.runs.create(runInput('r'))
+      await logRows(store, ref('r'), rows, 1500)
+      const steps = rows.map((r) => r.step)
+      const values = rows.map((r) => r.x!)
+      const last = steps[steps.length - 1]!
+      const expectReference = async () => {
+        for (const [minStep, maxStep] of [
+          [0, last],
+          [8_000, steps[12_000]!],
+          [steps[14_500]!, last - 3],
+        ] as [number, number][]) {
+          for (const buckets of [1, 9, 200, 1000, 20_000]) {
+            const got = await store.history.buckets(ref('r'), { key: 'x', minStep, maxStep, buckets })
+            const { minStep: _a, maxStep: _b, ...m } = got
+            expectSame(m, m4(steps, values, minStep, maxStep, buckets))
+          }
+        }
+      }
+      await expectReference()
+
+      // Chunks written before the column layout hold one record of LOD_FIELDS values per block.
+      const db = store.database
+      const chunks = await db.all<{ id: number; count: number; lod_blob: Uint8Array }>(
+        'SELECT id, count, lod_blob FROM chunks WHERE lod_blob IS NOT NULL',
+      )
+      expect(chunks.length).toBeGreaterThan(3)
+      for (const c of chunks) {
+        const lod = decodeLod(c.lod_blob, c.count)
+        const records = new Float64Array(lod.blocks * LOD_FIELDS)
+        for (let b = 0; b < lod.blocks; b++) {
+          for (const f of Object.values(LOD)) records[b * LOD_FIELDS + f] = lod.get(b, f)
+        }
+        await db.run('UPDATE chunks SET lod_blob = ? WHERE id = ?', Buffer.from(records.buffer), c.id)
+      }
+      await expectReference()
     })
 
     it('refuses bad bucket counts', async () => {

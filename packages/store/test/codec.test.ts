@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { m4 } from '@stemma/core'
 import {
+  CHART_COLUMNS_CONTIGUOUS,
   decodeFloats,
+  decodeLod,
   decodeSteps,
   encodeChunk,
   LOD,
   LOD_BLOCK,
   LOD_FIELDS,
+  LOD_HEADER_BYTES,
   lodBlockStats,
+  type LodField,
 } from '../src/history/codec.js'
 import { statsOf } from '@stemma/core'
 
@@ -47,14 +51,15 @@ describe('chunk codec', () => {
     for (let i = 0; i < 1000; i++) steps.push((s += 1 + (i % 7 === 0 ? 200 : i % 3)))
     const values = steps.map((x, i) => (i % 50 === 0 ? NaN : Math.cos(x)))
     const c = encodeChunk(steps, values, 0, steps.length)
-    const lod = decodeFloats(c.lod!)
-    expect(lod.length / LOD_FIELDS).toBe(Math.ceil(1000 / LOD_BLOCK))
-    for (let b = 0; b * LOD_BLOCK < 1000; b++) {
-      const o = b * LOD_FIELDS
+    const lod = decodeLod(c.lod!, 1000)
+    expect(lod.blocks).toBe(Math.ceil(1000 / LOD_BLOCK))
+    expect(c.lod!.byteLength).toBe(LOD_HEADER_BYTES + lod.blocks * LOD_FIELDS * 8)
+    for (let b = 0; b < lod.blocks; b++) {
       const from = b * LOD_BLOCK
       const to = Math.min(1000, from + LOD_BLOCK)
       const ref = m4(steps.slice(from, to), values.slice(from, to), steps[from]!, steps[to - 1]!, 1)
-      expect([lod[o], lod[o + 1], lod[o + 2], lod[o + 3], lod[o + 4], lod[o + 5], lod[o + 6]]).toEqual([
+      const fields = [LOD.firstStep, LOD.lastStep, LOD.first, LOD.min, LOD.max, LOD.last, LOD.count]
+      expect(fields.map((f) => lod.get(b, f))).toEqual([
         ref.step[0],
         ref.lastStep[0],
         ref.first[0],
@@ -63,10 +68,33 @@ describe('chunk codec', () => {
         ref.last[0],
         ref.count[0],
       ])
-      expect(Array.from(decodeSteps(c.steps, lod[o]!, to - from, lod[o + LOD.byteOffset]!))).toEqual(
+      const offset = lod.get(b, LOD.byteOffset)
+      expect(Array.from(decodeSteps(c.steps, lod.get(b, LOD.firstStep), to - from, offset))).toEqual(
         steps.slice(from, to),
       )
       expect(lodBlockStats(lod, b)).toEqual(statsOf(steps, values, from, to))
+    }
+  })
+
+  it('reads the leading LOD columns a chart needs alone, and the per-block records of older chunks', () => {
+    const steps = Array.from({ length: 4000 }, (_, i) => i * 3)
+    const values = steps.map((x, i) => (i % 97 === 0 ? NaN : Math.sin(x / 100)))
+    const c = encodeChunk(steps, values, 0, steps.length)
+    const lod = decodeLod(c.lod!, 4000)
+    const all = Object.values(LOD) as LodField[]
+    // Chunks written before the column layout hold LOD_FIELDS values per block, block after block.
+    const records = new Float64Array(lod.blocks * LOD_FIELDS)
+    for (let b = 0; b < lod.blocks; b++) for (const f of all) records[b * LOD_FIELDS + f] = lod.get(b, f)
+    const legacy = decodeLod(new Uint8Array(records.buffer), 4000)
+    // What a chart of contiguous steps reads: the first columns of the blob.
+    const prefix = decodeLod(
+      c.lod!.subarray(0, LOD_HEADER_BYTES + CHART_COLUMNS_CONTIGUOUS * lod.blocks * 8),
+      4000,
+    )
+    for (let b = 0; b < lod.blocks; b++) {
+      expect(all.map((f) => legacy.get(b, f))).toEqual(all.map((f) => lod.get(b, f)))
+      const aggregates = [LOD.first, LOD.min, LOD.max, LOD.last]
+      expect(aggregates.map((f) => prefix.get(b, f))).toEqual(aggregates.map((f) => lod.get(b, f)))
     }
   })
 

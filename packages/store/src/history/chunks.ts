@@ -1,7 +1,18 @@
 import type { SeriesStats } from '@stemma/core'
 import type { Executor } from '../sql/executor.js'
 import { statsFromColumns, type StatsColumns } from '../sql/stats-columns.js'
-import { CHUNK_POINTS, decodeFloats, decodeSteps, encodeChunk, type Points } from './codec.js'
+import {
+  CHUNK_POINTS,
+  decodeFloats,
+  decodeLod,
+  decodeSteps,
+  encodeChunk,
+  LOD_BLOCK,
+  LOD_FIELDS,
+  LOD_HEADER_BYTES,
+  type LodBlocks,
+  type Points,
+} from './codec.js'
 
 /** At most this many small (not yet full) chunks at a series' tail before they are merged. */
 const MAX_TAIL_CHUNKS = 48
@@ -32,6 +43,30 @@ export interface SliceRead {
 export interface RawSlice {
   steps: Uint8Array | null
   values: Float64Array
+}
+
+/** A chunk's LOD blocks to read: of a blob laid out in columns, only the leading `columns`. */
+export interface LodRead {
+  chunkId: number
+  columns: number
+}
+
+interface LodRow {
+  id: number
+  count: number
+  lod_blob: Buffer | null
+}
+
+/**
+ * A chunk's LOD blob, or only its leading `columns` (an SQL expression) when it is laid out in
+ * columns: those blobs are a header longer than a multiple of a block's record, and their length
+ * is known without reading them. `c` qualifies the chunk's columns.
+ */
+function lodBlobColumns(columns: string, c = ''): string {
+  const blocks = `((${c}count + ${LOD_BLOCK - 1}) / ${LOD_BLOCK})`
+  return `CASE WHEN length(${c}lod_blob) % ${LOD_FIELDS * 8} = ${LOD_HEADER_BYTES}
+    THEN substr(${c}lod_blob, 1, CAST(${LOD_HEADER_BYTES} + ${columns} * 8 * ${blocks} AS INT))
+    ELSE ${c}lod_blob END`
 }
 
 /** Above this many slices of one chunk, one read of the whole value blob beats a read per slice. */
@@ -218,27 +253,33 @@ export class ChunkStore {
     return out
   }
 
-  async lod(chunkId: number): Promise<Float64Array | null> {
-    const row = await this.db.get<{ lod_blob: Buffer | null }>(
-      'SELECT lod_blob FROM chunks WHERE id = ?',
-      chunkId,
-    )
-    return row?.lod_blob ? decodeFloats(row.lod_blob) : null
+  async lod(chunkId: number): Promise<LodBlocks | null> {
+    return (await this.lods([{ chunkId, columns: LOD_FIELDS }])).get(chunkId) ?? null
   }
 
-  /** The LOD records of several chunks (null for a chunk without them). */
-  async lods(chunkIds: readonly number[]): Promise<Map<number, Float64Array | null>> {
-    const out = new Map<number, Float64Array | null>()
-    if (chunkIds.length === 0) return out
+  /** The LOD blocks of several chunks (null for a chunk without them). */
+  async lods(reads: readonly LodRead[]): Promise<Map<number, LodBlocks | null>> {
+    const out = new Map<number, LodBlocks | null>()
+    const add = (r: LodRow) => out.set(r.id, r.lod_blob ? decodeLod(r.lod_blob, r.count) : null)
+    if (reads.length === 0) return out
     if (this.db.dialect.arrayParameters) {
-      const rows = await this.db.all<{ id: number; lod_blob: Buffer | null }>(
-        'SELECT id, lod_blob FROM chunks WHERE id = ANY(CAST(? AS BIGINT[]))',
-        chunkIds,
+      const rows = await this.db.all<LodRow>(
+        `SELECT c.id AS id, c.count AS count, ${lodBlobColumns('s.columns', 'c.')} AS lod_blob
+         FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS s(id, columns) JOIN chunks c ON c.id = s.id`,
+        reads.map((r) => r.chunkId),
+        reads.map((r) => r.columns),
       )
-      for (const r of rows) out.set(r.id, r.lod_blob ? decodeFloats(r.lod_blob) : null)
+      rows.forEach(add)
       return out
     }
-    for (const id of chunkIds) out.set(id, await this.lod(id))
+    for (const r of reads) {
+      const row = await this.db.get<LodRow>(
+        `SELECT id, count, ${lodBlobColumns('?')} AS lod_blob FROM chunks WHERE id = ?`,
+        r.columns,
+        r.chunkId,
+      )
+      if (row) add(row)
+    }
     return out
   }
 

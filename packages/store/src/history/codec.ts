@@ -5,7 +5,7 @@ import { endianness } from 'node:os'
  * One chunk holds up to CHUNK_POINTS consecutive points of one series:
  * - steps: NULL when contiguous (first..last, the common case), else LEB128 varint deltas;
  * - values: raw float64 little-endian, so NaN and ±Infinity survive bit for bit;
- * - lod: one record per LOD_BLOCK points (see LOD_FIELDS), so a chart can skip raw points.
+ * - lod: LOD_FIELDS aggregates per LOD_BLOCK points (see LodBlocks), so a chart can skip raw points.
  */
 export const CHUNK_POINTS = 4096
 export const LOD_BLOCK = 64
@@ -27,9 +27,69 @@ export const LOD = {
   finiteCount: 8,
   sum: 9,
 } as const
+export type LodField = (typeof LOD)[keyof typeof LOD]
 
 if (endianness() !== 'LE')
   throw new Error('@stemma/store stores float64 little-endian and needs a little-endian host.')
+
+/**
+ * A chunk's LOD blob holds one column per field, in COLUMN_ORDER, so that a chart reads only the
+ * leading columns it needs. It starts with this mark: a NaN, which no blob of the older layout
+ * (LOD_FIELDS values per block, block after block, each block starting with its first step) can
+ * start with. Chunks written in that layout are read as they are; nothing is rewritten.
+ */
+const COLUMNS_MARK = 0x7ff8_5354_4c4f_4431n
+export const LOD_HEADER_BYTES = 8
+const COLUMN_ORDER: readonly LodField[] = [
+  LOD.first,
+  LOD.min,
+  LOD.max,
+  LOD.last,
+  LOD.firstStep,
+  LOD.lastStep,
+  LOD.count,
+  LOD.byteOffset,
+  LOD.finiteCount,
+  LOD.sum,
+]
+const COLUMN_OF = COLUMN_ORDER.reduce<number[]>((of, field, column) => ((of[field] = column), of), [])
+/** Leading columns enough for a chart of a chunk whose steps are contiguous: first, min, max, last. */
+export const CHART_COLUMNS_CONTIGUOUS = 4
+/** Leading columns enough for any chart: the block bounds as well. */
+export const CHART_COLUMNS = 8
+
+/** Blocks of a chunk of `count` points (none when it fits one block). */
+export function lodBlockCount(count: number): number {
+  return count > LOD_BLOCK ? Math.ceil(count / LOD_BLOCK) : 0
+}
+
+/** A chunk's LOD blocks, in either layout, or just the leading columns of the column layout. */
+export class LodBlocks {
+  constructor(
+    private readonly data: Float64Array,
+    readonly blocks: number,
+    private readonly columns: boolean,
+  ) {}
+
+  /** One field of one block; with only leading columns read, only their fields. */
+  get(block: number, field: LodField): number {
+    return this.columns
+      ? this.data[COLUMN_OF[field]! * this.blocks + block]!
+      : this.data[block * LOD_FIELDS + field]!
+  }
+}
+
+/**
+ * The LOD blocks of a chunk of `count` points from its blob in either layout, or from the
+ * leading bytes of a blob laid out in columns (then only those columns' fields may be read).
+ */
+export function decodeLod(blob: Uint8Array, count: number): LodBlocks {
+  const columns =
+    blob.byteLength >= LOD_HEADER_BYTES &&
+    new DataView(blob.buffer, blob.byteOffset, LOD_HEADER_BYTES).getBigUint64(0, true) === COLUMNS_MARK
+  const floats = decodeFloats(blob)
+  return new LodBlocks(columns ? floats.subarray(1) : floats, lodBlockCount(count), columns)
+}
 
 export interface EncodedChunk {
   stats: SeriesStats
@@ -58,8 +118,9 @@ export function encodeChunk(
     addPoint(stats, steps[from + i]!, vals[i]!)
   }
   const contiguous = stats.lastStep - stats.firstStep + 1 === count
-  const blocks = count > LOD_BLOCK ? Math.ceil(count / LOD_BLOCK) : 0
-  const lod = blocks > 0 ? new Float64Array(blocks * LOD_FIELDS) : null
+  const blocks = lodBlockCount(count)
+  const lod = blocks > 0 ? new Float64Array(1 + blocks * LOD_FIELDS) : null
+  if (lod) new DataView(lod.buffer).setBigUint64(0, COLUMNS_MARK, true)
   const stepBytes = contiguous ? null : new Uint8Array(count * 10)
   let p = 0
   for (let i = 0; i < count; i++) {
@@ -72,7 +133,7 @@ export function encodeChunk(
       stepBytes[p++] = d
     }
     if (lod && i % LOD_BLOCK === 0)
-      fillLodBlock(lod, i / LOD_BLOCK, steps, vals, from, i, Math.min(count, i + LOD_BLOCK), p)
+      fillLodBlock(lod, blocks, i / LOD_BLOCK, steps, vals, from, i, Math.min(count, i + LOD_BLOCK), p)
   }
   return {
     stats,
@@ -82,8 +143,10 @@ export function encodeChunk(
   }
 }
 
+/** Writes one block's fields into the column layout. */
 function fillLodBlock(
   lod: Float64Array,
+  blocks: number,
   block: number,
   steps: ArrayLike<number>,
   vals: Float64Array,
@@ -104,33 +167,32 @@ function fillLodBlock(
     if (!(v >= min)) min = v
     if (!(v <= max)) max = v
   }
-  const o = block * LOD_FIELDS
-  lod[o + LOD.firstStep] = steps[from + start]!
-  lod[o + LOD.lastStep] = steps[from + end - 1]!
-  lod[o + LOD.first] = vals[start]!
-  lod[o + LOD.min] = min
-  lod[o + LOD.max] = max
-  lod[o + LOD.last] = vals[end - 1]!
-  lod[o + LOD.count] = end - start
-  lod[o + LOD.byteOffset] = byteOffset
-  lod[o + LOD.finiteCount] = finite
-  lod[o + LOD.sum] = sum
+  const set = (field: LodField, value: number) => (lod[1 + COLUMN_OF[field]! * blocks + block] = value)
+  set(LOD.firstStep, steps[from + start]!)
+  set(LOD.lastStep, steps[from + end - 1]!)
+  set(LOD.first, vals[start]!)
+  set(LOD.min, min)
+  set(LOD.max, max)
+  set(LOD.last, vals[end - 1]!)
+  set(LOD.count, end - start)
+  set(LOD.byteOffset, byteOffset)
+  set(LOD.finiteCount, finite)
+  set(LOD.sum, sum)
 }
 
 /** A LOD block's aggregates in `SeriesStats` terms. */
-export function lodBlockStats(lod: Float64Array, block: number): SeriesStats {
-  const o = block * LOD_FIELDS
-  const finiteCount = lod[o + LOD.finiteCount]!
+export function lodBlockStats(lod: LodBlocks, block: number): SeriesStats {
+  const finiteCount = lod.get(block, LOD.finiteCount)
   return {
-    count: lod[o + LOD.count]!,
+    count: lod.get(block, LOD.count),
     finiteCount,
-    sum: lod[o + LOD.sum]!,
-    min: finiteCount > 0 ? lod[o + LOD.min]! : Infinity,
-    max: finiteCount > 0 ? lod[o + LOD.max]! : -Infinity,
-    firstStep: lod[o + LOD.firstStep]!,
-    first: lod[o + LOD.first]!,
-    lastStep: lod[o + LOD.lastStep]!,
-    last: lod[o + LOD.last]!,
+    sum: lod.get(block, LOD.sum),
+    min: finiteCount > 0 ? lod.get(block, LOD.min) : Infinity,
+    max: finiteCount > 0 ? lod.get(block, LOD.max) : -Infinity,
+    firstStep: lod.get(block, LOD.firstStep),
+    first: lod.get(block, LOD.first),
+    lastStep: lod.get(block, LOD.lastStep),
+    last: lod.get(block, LOD.last),
   }
 }
 

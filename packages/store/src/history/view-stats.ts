@@ -2,7 +2,7 @@ import { emptyStats, mergeStats, statsOf, type SeriesStats, type View } from '@s
 import type { Executor } from '../sql/executor.js'
 import { realOrNaN } from '../sql/json.js'
 import type { ChunkStore } from './chunks.js'
-import { LOD, LOD_FIELDS, lodBlockStats, type Points } from './codec.js'
+import { LOD, lodBlockStats, type Points } from './codec.js'
 import { partRanges } from './view-ranges.js'
 
 interface InnerRow {
@@ -121,14 +121,13 @@ async function cutChunkStats(chunks: ChunkStore, e: EdgeRow, lo: number, hi: num
   if (!lod) return inRange(await chunks.points(e.id, e.first_step, e.count))
   const stats = emptyStats()
   let start = 0
-  for (let b = 0; b * LOD_FIELDS < lod.length; b++) {
-    const o = b * LOD_FIELDS
-    const first = lod[o + LOD.firstStep]!
-    const last = lod[o + LOD.lastStep]!
-    const count = lod[o + LOD.count]!
+  for (let b = 0; b < lod.blocks; b++) {
+    const first = lod.get(b, LOD.firstStep)
+    const last = lod.get(b, LOD.lastStep)
+    const count = lod.get(b, LOD.count)
     if (first >= lo && last <= hi) mergeStats(stats, lodBlockStats(lod, b))
     else if (last >= lo && first <= hi) {
-      mergeStats(stats, inRange(await chunks.slice(e.id, start, count, first, lod[o + LOD.byteOffset]!)))
+      mergeStats(stats, inRange(await chunks.slice(e.id, start, count, first, lod.get(b, LOD.byteOffset))))
     }
     start += count
   }
