@@ -4,6 +4,7 @@ import { report } from './harness.js'
 import { ingestManyRuns, ingestOneRun, logRun } from './figures/ingest.js'
 import { bucketQuery, forkReadCost, lineageOps, loadOneMetric } from './figures/queries.js'
 import { runsTable } from './figures/runs-table.js'
+import { replicaScaling } from './figures/replicas.js'
 
 const entity = 'admin'
 const KEYS = 20
@@ -73,35 +74,10 @@ export async function serverFigures(backend, n) {
     await b.stop()
   }
 
-  if (backend.maxReplicas >= 2) await replicaScaling(backend, rowsPerRun, measured.ingestMany)
+  if (backend.maxReplicas >= 2) await replicaScaling(backend, { runs: PARALLEL_RUNS, rowsPerRun })
 
   await runsTable({ store: await backend.openStore('runs_table'), runs: n(100_000), dialect })
   return measured
-}
-
-/** The same 32 writers split 16/16 over two servers on one database, against all on one. */
-async function replicaScaling(backend, rowsPerRun, oneServer) {
-  const { dialect } = backend
-  const c = await backend.deploy('replicas', { replicas: 2 })
-  try {
-    const twoServers = await ingestManyRuns({
-      baseUrls: c.servers.map((s) => s.baseUrl),
-      runs: PARALLEL_RUNS,
-      rowsPerRun,
-      dialect,
-    })
-    report({
-      figure: 'replica_ingest_ratio',
-      dialect,
-      runs: PARALLEL_RUNS,
-      one_server: oneServer,
-      two_servers: twoServers,
-      ratio: twoServers / oneServer,
-      target: '>= 1.5',
-    })
-  } finally {
-    await c.stop()
-  }
 }
 
 /** PostgreSQL against SQLite on the figures whose goals are stated relative to SQLite. */
