@@ -30,7 +30,7 @@ interface CutChunk {
   contiguous: boolean
   lod: LodBlocks | null
   /** Raw points by block index. */
-  raw: Map<number, RawSlice>
+  raw: (RawSlice | undefined)[]
 }
 
 /** Points [start, start + count) of a chunk and their steps: one LOD block, or a whole small chunk. */
@@ -77,7 +77,7 @@ export async function viewBuckets(
   for (const plan of plans) {
     if (plan.whole) continue
     const s = plan.chunk.stats
-    cut.set(plan, { plan, contiguous: s.lastStep - s.firstStep + 1 === s.count, lod: null, raw: new Map() })
+    cut.set(plan, { plan, contiguous: s.lastStep - s.firstStep + 1 === s.count, lod: null, raw: [] })
   }
   const contiguous = [...cut.values()].filter((c) => c.contiguous)
   // Contiguous chunks need only their blocks' aggregates, the others the block bounds too.
@@ -152,7 +152,7 @@ function needsLod(builder: M4Builder, c: CutChunk): boolean {
   const count = c.plan.chunk.stats.count
   if (count <= LOD_BLOCK) return false
   if (!c.contiguous) return true
-  for (let b = 0; b < blockCount(c); b++) {
+  for (let b = 0, n = blockCount(c); b < n; b++) {
     const span = spanOf(c, b, walked)
     if (inRange(c.plan, span) && !needsRaw(builder, c.plan, span)) return true
   }
@@ -173,9 +173,9 @@ async function readRaw(
   const reads: SliceRead[] = []
   const into: Array<{ c: CutChunk; b: number }> = []
   for (const c of cut) {
-    for (let b = 0; b < blockCount(c); b++) {
+    for (let b = 0, n = blockCount(c); b < n; b++) {
       const span = spanOf(c, b, walked)
-      if (!inRange(c.plan, span) || c.raw.has(b)) continue
+      if (!inRange(c.plan, span) || c.raw[b] !== undefined) continue
       if (!needsRaw(builder, c.plan, span) && !(lodRead && c.lod === null)) continue
       const { start, count: n, firstStep, byteOffset } = span
       reads.push({ chunkId: c.plan.chunk.id, start, n, firstStep, byteOffset })
@@ -183,14 +183,14 @@ async function readRaw(
     }
   }
   const slices = await chunks.slices(reads)
-  into.forEach(({ c, b }, i) => c.raw.set(b, slices[i]!))
+  into.forEach(({ c, b }, i) => (c.raw[b] = slices[i]!))
 }
 
 function addCutChunk(builder: M4Builder, c: CutChunk): void {
-  for (let b = 0; b < blockCount(c); b++) {
+  for (let b = 0, n = blockCount(c); b < n; b++) {
     const span = spanOf(c, b, walked)
     if (!inRange(c.plan, span)) continue
-    const slice = c.raw.get(b)
+    const slice = c.raw[b]
     if (slice) {
       addRaw(builder, c.plan, span, slice)
       continue

@@ -65,17 +65,22 @@ export function lodBlockCount(count: number): number {
 
 /** A chunk's LOD blocks, in either layout, or just the leading columns of the column layout. */
 export class LodBlocks {
+  /** Where each field's value of block 0 sits, and how far apart two blocks' values are. */
+  private readonly offsets: readonly number[]
+  private readonly stride: number
+
   constructor(
     private readonly data: Float64Array,
     readonly blocks: number,
-    private readonly columns: boolean,
-  ) {}
+    columns: boolean,
+  ) {
+    this.offsets = columns ? COLUMN_OF.map((column) => column * blocks) : COLUMN_OF.map((_, field) => field)
+    this.stride = columns ? 1 : LOD_FIELDS
+  }
 
   /** One field of one block; with only leading columns read, only their fields. */
   get(block: number, field: LodField): number {
-    return this.columns
-      ? this.data[COLUMN_OF[field]! * this.blocks + block]!
-      : this.data[block * LOD_FIELDS + field]!
+    return this.data[this.offsets[field]! + block * this.stride]!
   }
 }
 
