@@ -38,8 +38,23 @@ function isUnavailable(err: unknown): boolean {
   )
 }
 
+/**
+ * The pool's own refusal when every connection stayed busy for the whole connect timeout: the
+ * database is fine, this process is saturated, and the request may be retried like an outage.
+ */
+function isPoolExhausted(err: unknown): boolean {
+  return (err as { message?: string }).message === 'timeout exceeded when trying to connect'
+}
+
 /** Never lets a driver message (which may carry host names or user names) reach a client as-is. */
 function translate(err: unknown): unknown {
+  if (isPoolExhausted(err)) {
+    return new StemmaError(
+      'UNAVAILABLE',
+      "Every database connection of this server stayed busy; retry shortly (or add replicas, or raise the server's connection pool).",
+      { retryAfterS: 1, cause: 'POOL_EXHAUSTED' },
+    )
+  }
   if (isUnavailable(err)) {
     // The code (ECONNREFUSED, 57P01, …) says what happened without naming hosts or users.
     const code = (err as { code?: string }).code
