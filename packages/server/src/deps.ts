@@ -1,3 +1,4 @@
+import type { FastifyServerOptions } from 'fastify'
 import type { WebhookSettings } from './alerts/webhooks.js'
 import type { BlobStore, Store } from '@stemma/store'
 
@@ -15,7 +16,11 @@ export interface ServerDeps {
    * read per request, for hosts that learn their address only after `listen()` (port 0).
    */
   publicUrl: string | (() => string)
-  logger?: boolean
+  /**
+   * Fastify's logger: off when absent. The CLI logs errors to stderr, so an unhandled error (a
+   * 500, which tells the client nothing) leaves its stack where the operator looks.
+   */
+  logger?: FastifyServerOptions['logger']
   /** Where run alerts are posted (Slack-compatible webhooks); none when absent. */
   alertWebhooks?: WebhookSettings
   /**

@@ -27,7 +27,7 @@ export function installErrorHandler(app: FastifyInstance, methodsAt: (path: stri
     const known = (request.is404 ? wrongMethod(request, methodsAt) : null) ?? toStemmaError(err, request)
     if (known === null) {
       // Unknown errors are bugs: log them in full, tell the client nothing about internals.
-      request.log.error({ err }, 'unhandled error')
+      request.log.error({ err, req: request }, 'unhandled error')
       return reply.status(500).send(errorBody(new StemmaError('INTERNAL', 'Internal server error.')))
     }
     // A database or object store that went away: clients (the SDK's uploader among them) wait

@@ -1,5 +1,6 @@
 export { createServer } from './server.js'
 export type { ServerDeps } from './deps.js'
+export { errorLog, type LineSink } from './error-log.js'
 export { ensureAdmin, ADMIN_USERNAME, type EnsureAdminResult } from './auth/bootstrap.js'
 export { generateApiKey, hashApiKey } from './auth/keys.js'
 export type { HistoryWithSources } from './services/reads.js'

@@ -2,11 +2,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { gzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { Store } from '@stemma/store'
-import { createServer } from '@stemma/server'
+import { createServer, errorLog } from '@stemma/server'
 import { batch, json, startApp, type TestApp } from './helpers.js'
 
 let t: TestApp
 let broken: FastifyInstance
+/** What the broken server logged, as the CLI's logger writes it to stderr. */
+const logged: string[] = []
 beforeAll(async () => {
   t = await startApp()
   // The same store, except that reading a run fails the way a driver bug would.
@@ -17,7 +19,11 @@ beforeAll(async () => {
         : Reflect.get(target, prop, receiver),
   })
   const store: Store = { ...t.store, runs, close: async () => {} }
-  broken = createServer({ store, publicUrl: 'http://x' })
+  broken = createServer({
+    store,
+    publicUrl: 'http://x',
+    logger: errorLog({ write: (line) => logged.push(line) }),
+  })
   await broken.ready()
 })
 afterAll(async () => {
@@ -33,6 +39,17 @@ it('answers an unexpected failure with a bare 500 that leaks nothing', async () 
   })
   expect(res.statusCode).toBe(500)
   expect(json(res)).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error.' } })
+  // The operator, not the client, gets the cause and where it came from.
+  const line = JSON.parse(logged.at(-1)!) as {
+    msg: string
+    req: unknown
+    err: { message: string; stack: string }
+  }
+  expect(line.msg).toBe('unhandled error')
+  expect(line.req).toEqual({ method: 'GET', path: '/api/v1/runs/admin/p/abc' })
+  expect(line.err.message).toContain('SQLITE_CORRUPT')
+  expect(line.err.stack).toContain('Error: SQLITE_CORRUPT')
+  expect(logged.join('')).not.toContain(t.adminKey)
   expect(res.body).not.toMatch(/SQLITE|stemma\.db/)
 })
 

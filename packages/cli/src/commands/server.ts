@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { StemmaError } from '@stemma/core'
 import { randomBytes } from 'node:crypto'
 import { openBlobStore, openPostgresStore, openSqliteStore, type BlobStore, type Store } from '@stemma/store'
-import { createServer, ensureAdmin, hashApiKey } from '@stemma/server'
+import { createServer, ensureAdmin, errorLog, hashApiKey } from '@stemma/server'
 import { readServerSettings, type ServerFlags, type ServerSettings } from '../settings.js'
 import { isBuiltWebApp, signInLink } from '../web-root.js'
 import { knownAdminKey } from './admin-key.js'
@@ -100,7 +100,7 @@ export async function serverCommand(
       store,
       blobs,
       publicUrl: () => publicUrl,
-      logger: false,
+      logger: errorLog(process.stderr),
       webRoot,
       ...(settings.wandbHeartbeatTimeoutS !== undefined && {
         wandbHeartbeatTimeoutS: settings.wandbHeartbeatTimeoutS,
