@@ -33,17 +33,29 @@ export async function recordBatches(rows) {
 
 /**
  * `runs` runs, run i created and fed through server i mod n, all at once; checks that every run
- * holds all its rows. Returns the seconds from the first batch to the last acknowledgement.
+ * holds all its rows. Returns the seconds from the first batch to the last acknowledgement, and
+ * how many requests were retried.
  */
 async function replay(baseUrls, runs, bodies, rows, project) {
+  let retried = 0
+  // As the SDK does: a 503 (a server whose connections are all busy) is retried after Retry-After.
   const post = async (url, body) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body,
-    })
-    if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`)
-    await res.arrayBuffer()
+    for (;;) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body,
+      })
+      if (res.status === 503) {
+        await res.arrayBuffer()
+        retried++
+        await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)))
+        continue
+      }
+      if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`)
+      await res.arrayBuffer()
+      return
+    }
   }
   const bases = Array.from({ length: runs }, (_, i) => baseUrls[i % baseUrls.length])
   await Promise.all(
@@ -62,7 +74,7 @@ async function replay(baseUrls, runs, bodies, rows, project) {
     if (run.lastStep !== rows - 1)
       throw new Error(`run rep${i} holds steps to ${run.lastStep}, not ${rows - 1}`)
   }
-  return seconds
+  return { seconds, retried }
 }
 
 /**
@@ -79,7 +91,7 @@ export async function replicaScaling(backend, { runs, rowsPerRun, cores = 1 / 3 
     try {
       const limits = c.servers.map((s, i) => limitCpu(s.pid, `stemma-bench-replica-${i}`, cores))
       const cpuBefore = c.servers.map((s) => cpuSeconds(s.pid))
-      const seconds = await replay(
+      const { seconds, retried } = await replay(
         c.servers.map((s) => s.baseUrl),
         runs,
         bodies,
@@ -98,6 +110,7 @@ export async function replicaScaling(backend, { runs, rowsPerRun, cores = 1 / 3 
         cpu_per_server: perServer[replicas].limited ? cores : null,
         cpu_used_per_server: used,
         writers: 'replayed SDK batches',
+        retried_503: retried,
         points,
         seconds,
         value: perServer[replicas].value,
