@@ -177,8 +177,8 @@ async function readRaw(
       const span = spanOf(c, b, walked)
       if (!inRange(c.plan, span) || c.raw[b] !== undefined) continue
       if (!needsRaw(builder, c.plan, span) && !(lodRead && c.lod === null)) continue
-      const { start, count: n, firstStep, byteOffset } = span
-      reads.push({ chunkId: c.plan.chunk.id, start, n, firstStep, byteOffset })
+      const { start, count, firstStep, byteOffset } = span
+      reads.push({ chunkId: c.plan.chunk.id, start, n: count, firstStep, byteOffset })
       into.push({ c, b })
     }
   }

@@ -51,7 +51,7 @@ function translate(err: unknown): unknown {
   if (isPoolExhausted(err)) {
     return new StemmaError(
       'UNAVAILABLE',
-      "Every database connection of this server stayed busy; retry shortly (or add replicas, or raise the server's connection pool).",
+      'Every database connection of this server stayed busy; retry shortly (a server that is often this busy needs more CPU or more replicas).',
       { retryAfterS: 1, cause: 'POOL_EXHAUSTED' },
     )
   }
