@@ -6,41 +6,158 @@ import {
   decodeSteps,
   LOD,
   LOD_BLOCK,
-  lodBlockCount,
   type LodBlocks,
 } from './codec.js'
 import type { ChunkMeta, ChunkStore, RawSlice, SliceRead } from './chunks.js'
 import { partRanges } from './view-ranges.js'
 
+/** The LOD fields a chart adds a block from. */
+const CHART_FIELDS = [LOD.first, LOD.min, LOD.max, LOD.last] as const
+const NO_LOD = new Float64Array(0)
+
 /** Decoded steps of the slice being read; reused because charts decode many small slices. */
 const scratch = new Float64Array(CHUNK_POINTS)
 
-/** What one chunk contributes: whole (its columns), or its blocks with raw slices where cut. */
-interface ChunkPlan {
-  chunk: ChunkMeta
-  lo: number
-  hi: number
-  whole: boolean
-}
+/**
+ * A chunk that the query range, a view part's bounds or a bucket edge cuts. It is read in blocks:
+ * its LOD blocks, or the whole chunk as one block when it has none. A block inside the range and
+ * inside one bucket is added from its LOD aggregates; the others are read raw.
+ */
+class CutChunk {
+  readonly contiguous: boolean
+  /** The chunk's step bounds and point count, copied out of its stats for the block walks. */
+  readonly first: number
+  readonly last: number
+  private readonly total: number
+  /**
+   * Blocks: a contiguous chunk's follow from its step bounds alone, so they are known before any
+   * LOD read; a gapped chunk's bounds come from its LOD blocks, and without those it is one block.
+   */
+  blocks: number
+  private lodBlocks: LodBlocks | null = null
+  /** Blocks read raw, ascending, and their slices (by position in `rawBlocks`) once read. */
+  rawBlocks: number[] = []
+  raw: RawSlice[] = []
 
-/** A chunk the query cuts: its LOD blocks once read, and the raw points of the blocks it cuts. */
-interface CutChunk {
-  plan: ChunkPlan
-  /** Steps without gaps: the block bounds follow from the chunk's columns, before any LOD read. */
-  contiguous: boolean
-  lod: LodBlocks | null
-  /** Raw points by block index. */
-  raw: (RawSlice | undefined)[]
-}
+  constructor(
+    readonly chunk: ChunkMeta,
+    readonly lo: number,
+    readonly hi: number,
+  ) {
+    const s = chunk.stats
+    this.first = s.firstStep
+    this.last = s.lastStep
+    this.total = s.count
+    this.contiguous = s.lastStep - s.firstStep + 1 === s.count
+    this.blocks = this.contiguous ? Math.ceil(s.count / LOD_BLOCK) : 1
+  }
 
-/** Points [start, start + count) of a chunk and their steps: one LOD block, or a whole small chunk. */
-interface BlockSpan {
-  start: number
-  count: number
-  firstStep: number
-  lastStep: number
-  /** Where the block's second step delta starts in the step blob (0 for contiguous steps). */
-  byteOffset: number
+  get lod(): LodBlocks | null {
+    return this.lodBlocks
+  }
+
+  set lod(lod: LodBlocks | null) {
+    this.lodBlocks = lod
+    if (!this.contiguous) this.blocks = lod ? lod.blocks : 1
+  }
+
+  /** Whether a LOD read pays: a gapped chunk with blocks, or a contiguous one with a block uncut. */
+  wantsLod(): boolean {
+    if (this.total <= LOD_BLOCK) return false
+    if (!this.contiguous) return true
+    let inRange = 0
+    for (let b = 0; b < this.blocks; b++)
+      if (this.lastStep(b) >= this.lo && this.firstStep(b) <= this.hi) inRange++
+    return this.rawBlocks.length < inRange
+  }
+
+  firstStep(b: number): number {
+    if (this.contiguous) return this.first + b * LOD_BLOCK
+    return this.blocks === 1 ? this.first : this.lodBlocks!.get(b, LOD.firstStep)
+  }
+
+  lastStep(b: number): number {
+    if (this.contiguous) return Math.min(this.last, this.first + (b + 1) * LOD_BLOCK - 1)
+    return this.blocks === 1 ? this.last : this.lodBlocks!.get(b, LOD.lastStep)
+  }
+
+  count(b: number): number {
+    if (this.contiguous) return this.lastStep(b) - this.firstStep(b) + 1
+    return this.blocks === 1 ? this.total : this.lodBlocks!.get(b, LOD.count)
+  }
+
+  /** Where the block's second step delta starts in the step blob (contiguous steps have none). */
+  byteOffset(b: number): number {
+    return this.contiguous || this.blocks === 1 ? 0 : this.lodBlocks!.get(b, LOD.byteOffset)
+  }
+
+  /**
+   * Lists the blocks in range that must be read raw: those the range cuts or that straddle a
+   * bucket edge, and with `all` (no LOD blocks to stand for the rest) every block in range.
+   */
+  classify(builder: M4Builder, all: boolean): void {
+    this.rawBlocks = []
+    for (let b = 0; b < this.blocks; b++) {
+      const first = this.firstStep(b)
+      const last = this.lastStep(b)
+      if (last < this.lo || first > this.hi) continue
+      if (all || first < this.lo || last > this.hi || !builder.fitsOneBucket(first, last))
+        this.rawBlocks.push(b)
+    }
+  }
+
+  sliceReads(): SliceRead[] {
+    return this.rawBlocks.map((b) => ({
+      chunkId: this.chunk.id,
+      start: b * LOD_BLOCK,
+      n: this.count(b),
+      firstStep: this.firstStep(b),
+      byteOffset: this.byteOffset(b),
+    }))
+  }
+
+  /** Feeds every block in range: raw points where read, LOD aggregates elsewhere. */
+  addTo(builder: M4Builder): void {
+    // Charts add thousands of blocks: the loop keeps what it reads in locals and reads the
+    // aggregates straight from the LOD array.
+    const { contiguous, first, last, lo, hi, rawBlocks, blocks } = this
+    const lod = this.lodBlocks
+    const data = lod ? lod.data : NO_LOD
+    const stride = lod ? lod.stride : 0
+    const [firsts, mins, maxes, lasts] = lod ? CHART_FIELDS.map((f) => lod.offset(f)) : [0, 0, 0, 0]
+    let next = 0
+    let nextRaw = rawBlocks.length > 0 ? rawBlocks[0]! : -1
+    for (let b = 0, o = 0; b < blocks; b++, o += stride) {
+      if (b === nextRaw) {
+        this.addRaw(builder, b, this.raw[next++]!)
+        nextRaw = next < rawBlocks.length ? rawBlocks[next]! : -1
+        continue
+      }
+      const firstStep = contiguous ? first + b * LOD_BLOCK : this.firstStep(b)
+      const lastStep = contiguous ? Math.min(last, firstStep + LOD_BLOCK - 1) : this.lastStep(b)
+      if (lastStep < lo || firstStep > hi) continue
+      builder.addBlock(
+        firstStep,
+        lastStep,
+        data[firsts! + o]!,
+        data[mins! + o]!,
+        data[maxes! + o]!,
+        data[lasts! + o]!,
+        contiguous ? lastStep - firstStep + 1 : this.count(b),
+      )
+    }
+  }
+
+  /** A raw block's points within range, its steps decoded into the shared buffer. */
+  private addRaw(builder: M4Builder, b: number, slice: RawSlice): void {
+    const n = this.count(b)
+    const steps = decodeSteps(slice.steps, this.firstStep(b), n, this.byteOffset(b), scratch)
+    const values = slice.values
+    for (let i = 0; i < n; i++) {
+      const step = steps[i]!
+      if (step >= this.lo && step <= this.hi) builder.addPoint(step, values[i]!)
+    }
+  }
 }
 
 /**
@@ -62,48 +179,50 @@ export async function viewBuckets(
   buckets: number,
 ): Promise<M4Buckets> {
   const builder = new M4Builder(minStep, maxStep, buckets)
-  const plans: ChunkPlan[] = []
+  /** In step order: a chunk added whole from its columns, or a cut one. */
+  const parts: (ChunkMeta | CutChunk)[] = []
+  const cut: CutChunk[] = []
   for (const { segmentId, lo, hi } of partRanges(view, minStep, maxStep)) {
     const seriesId = await chunks.seriesId(segmentId, key)
     if (seriesId === undefined) continue
     for (const chunk of await chunks.chunksIn(seriesId, lo, hi)) {
       const s = chunk.stats
-      const whole = s.firstStep >= lo && s.lastStep <= hi && builder.fitsOneBucket(s.firstStep, s.lastStep)
-      plans.push({ chunk, lo, hi, whole })
+      if (s.firstStep >= lo && s.lastStep <= hi && builder.fitsOneBucket(s.firstStep, s.lastStep)) {
+        parts.push(chunk)
+      } else {
+        const c = new CutChunk(chunk, lo, hi)
+        parts.push(c)
+        cut.push(c)
+      }
     }
   }
 
-  const cut = new Map<ChunkPlan, CutChunk>()
-  for (const plan of plans) {
-    if (plan.whole) continue
-    const s = plan.chunk.stats
-    cut.set(plan, { plan, contiguous: s.lastStep - s.firstStep + 1 === s.count, lod: null, raw: [] })
-  }
-  const contiguous = [...cut.values()].filter((c) => c.contiguous)
+  const contiguous = cut.filter((c) => c.contiguous)
+  for (const c of contiguous) c.classify(builder, false)
   // Contiguous chunks need only their blocks' aggregates, the others the block bounds too.
-  const wanted = [...cut.values()]
-    .filter((c) => needsLod(builder, c))
-    .map((c) => ({
-      chunkId: c.plan.chunk.id,
-      columns: c.contiguous ? CHART_COLUMNS_CONTIGUOUS : CHART_COLUMNS,
-    }))
-  const [lods] = await Promise.all([chunks.lods(wanted), readRaw(chunks, builder, contiguous, false)])
-  for (const c of cut.values()) c.lod = lods.get(c.plan.chunk.id) ?? null
-  // Gapped chunks are located by their LOD blocks now; a chunk without any is read raw.
-  await readRaw(
-    chunks,
-    builder,
-    [...cut.values()].filter((c) => !c.contiguous || (c.lod === null && needsLod(builder, c))),
-    true,
-  )
+  const wanted = cut
+    .filter((c) => c.wantsLod())
+    .map((c) => ({ chunkId: c.chunk.id, columns: c.contiguous ? CHART_COLUMNS_CONTIGUOUS : CHART_COLUMNS }))
+  const [lods] = await Promise.all([chunks.lods(wanted), readRaw(chunks, contiguous)])
 
-  for (const plan of plans) {
-    const c = cut.get(plan)
-    if (c) {
-      addCutChunk(builder, c)
+  // Gapped chunks are located by their LOD blocks now; a chunk that lacks them is read raw (a
+  // contiguous one again, whole: rare enough not to keep the slices read before).
+  const later: CutChunk[] = []
+  for (const c of cut) {
+    c.lod = lods.get(c.chunk.id) ?? null
+    const lodMissing = c.lod === null && c.wantsLod()
+    if (c.contiguous && !lodMissing) continue
+    c.classify(builder, lodMissing)
+    later.push(c)
+  }
+  await readRaw(chunks, later)
+
+  for (const p of parts) {
+    if (p instanceof CutChunk) {
+      p.addTo(builder)
       continue
     }
-    const s = plan.chunk.stats
+    const s = p.stats
     const min = s.finiteCount > 0 ? s.min : NaN
     const max = s.finiteCount > 0 ? s.max : NaN
     builder.addBlock(s.firstStep, s.lastStep, s.first, min, max, s.last, s.count)
@@ -111,125 +230,10 @@ export async function viewBuckets(
   return builder.result()
 }
 
-/** How many blocks a cut chunk is read in: its LOD blocks, or one span of the whole chunk. */
-function blockCount(c: CutChunk): number {
-  const count = c.plan.chunk.stats.count
-  if (c.lod) return c.lod.blocks
-  return c.contiguous ? Math.max(1, lodBlockCount(count)) : 1
-}
-
-/** Fills `span` with block `b` of a cut chunk (every block but the last holds LOD_BLOCK points). */
-function spanOf(c: CutChunk, b: number, span: BlockSpan): BlockSpan {
-  const s = c.plan.chunk.stats
-  if (blockCount(c) === 1) {
-    span.start = 0
-    span.count = s.count
-    span.firstStep = s.firstStep
-    span.lastStep = s.lastStep
-    span.byteOffset = 0
-  } else if (c.contiguous) {
-    span.start = b * LOD_BLOCK
-    span.count = Math.min(LOD_BLOCK, s.count - span.start)
-    span.firstStep = s.firstStep + span.start
-    span.lastStep = span.firstStep + span.count - 1
-    span.byteOffset = 0
-  } else {
-    const lod = c.lod!
-    span.start = b * LOD_BLOCK
-    span.count = lod.get(b, LOD.count)
-    span.firstStep = lod.get(b, LOD.firstStep)
-    span.lastStep = lod.get(b, LOD.lastStep)
-    span.byteOffset = lod.get(b, LOD.byteOffset)
-  }
-  return span
-}
-
-/** The span `spanOf` fills, shared because charts walk thousands of blocks. */
-const walked: BlockSpan = { start: 0, count: 0, firstStep: 0, lastStep: 0, byteOffset: 0 }
-
-/** Whether a LOD read pays: a gapped chunk with blocks, or a contiguous one with a block uncut. */
-function needsLod(builder: M4Builder, c: CutChunk): boolean {
-  const count = c.plan.chunk.stats.count
-  if (count <= LOD_BLOCK) return false
-  if (!c.contiguous) return true
-  for (let b = 0, n = blockCount(c); b < n; b++) {
-    const span = spanOf(c, b, walked)
-    if (inRange(c.plan, span) && !needsRaw(builder, c.plan, span)) return true
-  }
-  return false
-}
-
-/**
- * Reads, in one round, the raw points of the blocks that LOD blocks cannot stand for: the cut
- * ones, and once the LOD blocks are read (`lodRead`), every block in range of a chunk without
- * them. Blocks read before are skipped.
- */
-async function readRaw(
-  chunks: ChunkStore,
-  builder: M4Builder,
-  cut: readonly CutChunk[],
-  lodRead: boolean,
-): Promise<void> {
-  const reads: SliceRead[] = []
-  const into: Array<{ c: CutChunk; b: number }> = []
-  for (const c of cut) {
-    for (let b = 0, n = blockCount(c); b < n; b++) {
-      const span = spanOf(c, b, walked)
-      if (!inRange(c.plan, span) || c.raw[b] !== undefined) continue
-      if (!needsRaw(builder, c.plan, span) && !(lodRead && c.lod === null)) continue
-      const { start, count, firstStep, byteOffset } = span
-      reads.push({ chunkId: c.plan.chunk.id, start, n: count, firstStep, byteOffset })
-      into.push({ c, b })
-    }
-  }
+/** Reads, in one round, the raw slices of the listed blocks of these chunks. */
+async function readRaw(chunks: ChunkStore, cut: readonly CutChunk[]): Promise<void> {
+  const reads = cut.flatMap((c) => c.sliceReads())
   const slices = await chunks.slices(reads)
-  into.forEach(({ c, b }, i) => (c.raw[b] = slices[i]!))
-}
-
-function addCutChunk(builder: M4Builder, c: CutChunk): void {
-  for (let b = 0, n = blockCount(c); b < n; b++) {
-    const span = spanOf(c, b, walked)
-    if (!inRange(c.plan, span)) continue
-    const slice = c.raw[b]
-    if (slice) {
-      addRaw(builder, c.plan, span, slice)
-      continue
-    }
-    const lod = c.lod!
-    builder.addBlock(
-      span.firstStep,
-      span.lastStep,
-      lod.get(b, LOD.first),
-      lod.get(b, LOD.min),
-      lod.get(b, LOD.max),
-      lod.get(b, LOD.last),
-      span.count,
-    )
-  }
-}
-
-/** Feeds a slice's points within the plan's range, decoding its steps into the shared buffer. */
-function addRaw(builder: M4Builder, plan: ChunkPlan, span: BlockSpan, slice: RawSlice): void {
-  const steps = decodeSteps(slice.steps, span.firstStep, span.count, span.byteOffset, scratch)
-  const values = slice.values
-  for (let i = 0; i < span.count; i++) {
-    const step = steps[i]!
-    if (step >= plan.lo && step <= plan.hi) builder.addPoint(step, values[i]!)
-  }
-}
-
-function inRange(plan: ChunkPlan, span: BlockSpan): boolean {
-  return span.lastStep >= plan.lo && span.firstStep <= plan.hi
-}
-
-/** A block in range that is cut by the range or straddles a bucket edge. */
-function needsRaw(builder: M4Builder, plan: ChunkPlan, span: BlockSpan): boolean {
-  return (
-    inRange(plan, span) &&
-    !(
-      span.firstStep >= plan.lo &&
-      span.lastStep <= plan.hi &&
-      builder.fitsOneBucket(span.firstStep, span.lastStep)
-    )
-  )
+  let i = 0
+  for (const c of cut) c.raw = slices.slice(i, (i += c.rawBlocks.length))
 }

@@ -45,6 +45,12 @@ export interface RawSlice {
   values: Float64Array
 }
 
+/** A chunk's step blob and its values as float64. */
+interface ChunkBlobs {
+  steps: Buffer | null
+  values: Float64Array
+}
+
 /** A chunk's LOD blocks to read: of a blob laid out in columns, only the leading `columns`. */
 export interface LodRead {
   chunkId: number
@@ -257,64 +263,68 @@ export class ChunkStore {
     return (await this.lods([{ chunkId, columns: LOD_FIELDS }])).get(chunkId) ?? null
   }
 
-  /** The LOD blocks of several chunks (null for a chunk without them). */
+  /** The LOD blocks of several chunks (null for a chunk without them), in one statement. */
   async lods(reads: readonly LodRead[]): Promise<Map<number, LodBlocks | null>> {
     const out = new Map<number, LodBlocks | null>()
-    const add = (r: LodRow) => out.set(r.id, r.lod_blob ? decodeLod(r.lod_blob, r.count) : null)
     if (reads.length === 0) return out
-    if (this.db.dialect.arrayParameters) {
-      const rows = await this.db.all<LodRow>(
-        `SELECT c.id AS id, c.count AS count, ${lodBlobColumns('s.columns', 'c.')} AS lod_blob
-         FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS s(id, columns) JOIN chunks c ON c.id = s.id`,
-        reads.map((r) => r.chunkId),
-        reads.map((r) => r.columns),
-      )
-      rows.forEach(add)
-      return out
-    }
-    for (const r of reads) {
-      const row = await this.db.get<LodRow>(
-        `SELECT id, count, ${lodBlobColumns('?')} AS lod_blob FROM chunks WHERE id = ?`,
-        r.columns,
-        r.chunkId,
-      )
-      if (row) add(row)
-    }
+    const rows = this.db.dialect.integerRows(['id', 'columns'])
+    const found = await this.db.all<LodRow>(
+      `SELECT c.id AS id, c.count AS count, ${lodBlobColumns('s.columns', 'c.')} AS lod_blob
+       FROM ${rows.source} JOIN chunks c ON c.id = s.id`,
+      ...rows.bind(reads.map((r) => [r.chunkId, r.columns])),
+    )
+    for (const r of found) out.set(r.id, r.lod_blob ? decodeLod(r.lod_blob, r.count) : null)
     return out
   }
 
-  /** The raw bytes of several slices, in the order asked. */
+  /**
+   * The raw bytes of several slices, in the order asked, in at most two statements: one for the
+   * chunks read in many slices (a zoomed-in chart), whose value blobs are read whole since a
+   * database may load a whole blob to cut a slice of it, and one for the other slices.
+   */
   async slices(reads: readonly SliceRead[]): Promise<RawSlice[]> {
+    const perChunk = new Map<number, number>()
+    for (const r of reads) perChunk.set(r.chunkId, (perChunk.get(r.chunkId) ?? 0) + 1)
+    const wholeIds = [...perChunk].filter(([, n]) => n > SLICE_LIMIT).map(([id]) => id)
+    const cut = reads.flatMap((r, i) => ((perChunk.get(r.chunkId) ?? 0) > SLICE_LIMIT ? [] : [{ r, i }]))
+    const [whole, sliced] = await Promise.all([
+      this.wholeBlobs(wholeIds),
+      this.sliceRows(cut.map((c) => c.r)),
+    ])
+    const out = new Array<RawSlice>(reads.length)
+    cut.forEach(({ i }, k) => (out[i] = sliced[k]!))
+    reads.forEach((r, i) => {
+      const blobs = whole.get(r.chunkId)
+      if (blobs) out[i] = { steps: blobs.steps, values: blobs.values.subarray(r.start, r.start + r.n) }
+    })
+    return out
+  }
+
+  private async sliceRows(reads: readonly SliceRead[]): Promise<RawSlice[]> {
     if (reads.length === 0) return []
-    if (this.db.dialect.arrayParameters) {
-      const rows = await this.db.all<{ i: number; v: Buffer; steps_blob: Buffer | null }>(
-        `SELECT s.i AS i, substr(c.values_blob, CAST(s.o AS INT), CAST(s.n AS INT)) AS v, c.steps_blob AS steps_blob
-         FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS s(i, id, o, n)
-         JOIN chunks c ON c.id = s.id`,
-        reads.map((_, i) => i),
-        reads.map((r) => r.chunkId),
-        reads.map((r) => r.start * 8 + 1),
-        reads.map((r) => r.n * 8),
-      )
-      const out = new Array<RawSlice>(reads.length)
-      for (const row of rows) out[row.i] = { steps: row.steps_blob, values: decodeFloats(row.v) }
-      return out
-    }
-    const out: RawSlice[] = []
-    for (let i = 0; i < reads.length;) {
-      let j = i
-      while (j < reads.length && reads[j]!.chunkId === reads[i]!.chunkId) j++
-      if (j - i > SLICE_LIMIT) {
-        // Many blocks of one chunk (a zoomed-in chart): one read of the whole value blob.
-        const whole = await this.blobs(reads[i]!.chunkId)
-        for (const r of reads.slice(i, j)) {
-          out.push({ steps: whole.steps, values: whole.values.subarray(r.start, r.start + r.n) })
-        }
-      } else {
-        for (const r of reads.slice(i, j)) out.push(await this.rawSlice(r.chunkId, r.start, r.n))
-      }
-      i = j
-    }
+    const rows = this.db.dialect.integerRows(['i', 'id', 'o', 'n'])
+    const found = await this.db.all<{ i: number; v: Buffer; steps_blob: Buffer | null }>(
+      `SELECT s.i AS i, substr(c.values_blob, CAST(s.o AS INT), CAST(s.n AS INT)) AS v, c.steps_blob AS steps_blob
+       FROM ${rows.source} JOIN chunks c ON c.id = s.id`,
+      ...rows.bind(reads.map((r, i) => [i, r.chunkId, r.start * 8 + 1, r.n * 8])),
+    )
+    if (found.length < reads.length) throw new Error('a chunk vanished while its slices were read')
+    const out = new Array<RawSlice>(reads.length)
+    for (const row of found) out[row.i] = { steps: row.steps_blob, values: decodeFloats(row.v) }
+    return out
+  }
+
+  private async wholeBlobs(ids: readonly number[]): Promise<Map<number, ChunkBlobs>> {
+    const out = new Map<number, ChunkBlobs>()
+    if (ids.length === 0) return out
+    const rows = this.db.dialect.integerRows(['id'])
+    const found = await this.db.all<{ id: number; steps_blob: Buffer | null; values_blob: Buffer }>(
+      `SELECT c.id AS id, c.steps_blob AS steps_blob, c.values_blob AS values_blob
+       FROM ${rows.source} JOIN chunks c ON c.id = s.id`,
+      ...rows.bind(ids.map((id) => [id])),
+    )
+    if (found.length < ids.length) throw new Error('a chunk vanished while its blobs were read')
+    for (const r of found) out.set(r.id, { steps: r.steps_blob, values: decodeFloats(r.values_blob) })
     return out
   }
 
@@ -342,7 +352,7 @@ export class ChunkStore {
   }
 
   /** Raw step and value blobs, values as float64. */
-  async blobs(chunkId: number): Promise<{ steps: Buffer | null; values: Float64Array }> {
+  async blobs(chunkId: number): Promise<ChunkBlobs> {
     const row = await this.db.get<{ steps_blob: Buffer | null; values_blob: Buffer }>(
       'SELECT steps_blob, values_blob FROM chunks WHERE id = ?',
       chunkId,

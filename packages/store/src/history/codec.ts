@@ -65,22 +65,25 @@ export function lodBlockCount(count: number): number {
 
 /** A chunk's LOD blocks, in either layout, or just the leading columns of the column layout. */
 export class LodBlocks {
-  /** Where each field's value of block 0 sits, and how far apart two blocks' values are. */
-  private readonly offsets: readonly number[]
-  private readonly stride: number
+  /** How far apart two blocks' values of one field are. */
+  readonly stride: number
 
   constructor(
-    private readonly data: Float64Array,
+    readonly data: Float64Array,
     readonly blocks: number,
-    columns: boolean,
+    private readonly columns: boolean,
   ) {
-    this.offsets = columns ? COLUMN_OF.map((column) => column * blocks) : COLUMN_OF.map((_, field) => field)
     this.stride = columns ? 1 : LOD_FIELDS
+  }
+
+  /** Where `field` of block 0 sits in `data`: block b's is `stride` × b further on. */
+  offset(field: LodField): number {
+    return this.columns ? COLUMN_OF[field]! * this.blocks : field
   }
 
   /** One field of one block; with only leading columns read, only their fields. */
   get(block: number, field: LodField): number {
-    return this.data[this.offsets[field]! + block * this.stride]!
+    return this.data[this.offset(field) + block * this.stride]!
   }
 }
 

@@ -2,6 +2,14 @@
  * What differs between databases, as data. Shared code asks for a capability or a spelled-out
  * type, never for a dialect's name.
  */
+/** See `SqlDialect.integerRows`. */
+export interface IntegerRows {
+  /** SQL for the FROM clause, naming the source `s` and its columns as asked. */
+  source: string
+  /** The parameters that bind these rows (each as many integers as there are columns). */
+  bind(rows: readonly (readonly number[])[]): unknown[]
+}
+
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres'
   /** Column types as this database spells them. */
@@ -28,11 +36,11 @@ export interface SqlDialect {
   /** Pragmas or session settings to run when a connection opens. */
   readonly connectionSetup: readonly string[]
   /**
-   * A JavaScript array binds as one SQL array parameter (`CAST(? AS BIGINT[])`, `unnest`), so a
-   * read of many rows by id is one statement, one round trip. Without it, such reads go row by
-   * row, which costs nothing on an embedded database.
+   * A FROM-clause source `s` of rows of integers bound as parameters, so that a read of many rows
+   * by id is one statement (one round trip, one call into the driver) however many rows it reads:
+   * PostgreSQL unnests one array parameter per column, SQLite walks one JSON array of rows.
    */
-  readonly arrayParameters: boolean
+  integerRows(columns: readonly string[]): IntegerRows
   /**
    * SQL for sorting by a top-level key of a JSON column, the key path bound as `@path` (see
    * `jsonPath`) and the store's non-finite tags as `@inf`, `@ninf`, `@nan`: `num` is the number
@@ -67,7 +75,10 @@ export const sqliteDialect: SqlDialect = {
   jsonStoredAsText: true,
   // One connection per file and BEGIN IMMEDIATE already serialise writers.
   lockRunRow: '',
-  arrayParameters: false,
+  integerRows(columns) {
+    const picks = columns.map((c, i) => `value ->> ${i} AS ${c}`).join(', ')
+    return { source: `(SELECT ${picks} FROM json_each(?)) AS s`, bind: (rows) => [JSON.stringify(rows)] }
+  },
   connectionSetup: [
     'PRAGMA journal_mode = WAL',
     // NORMAL in WAL mode loses at most the last transactions on power loss, never integrity.
@@ -122,7 +133,13 @@ export const postgresDialect: SqlDialect = {
   tableSuffixForCompositeKey: '',
   jsonStoredAsText: false,
   lockRunRow: ' FOR UPDATE OF r',
-  arrayParameters: true,
+  integerRows(columns) {
+    const arrays = columns.map(() => 'CAST(? AS BIGINT[])').join(', ')
+    return {
+      source: `unnest(${arrays}) AS s(${columns.join(', ')})`,
+      bind: (rows) => columns.map((_, i) => rows.map((r) => r[i])),
+    }
+  },
   connectionSetup: [],
   jsonSortKey(column) {
     const at = `${column} -> CAST(@path AS text)`
