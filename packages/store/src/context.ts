@@ -13,6 +13,8 @@ export interface StoreContext {
   on(db: Executor): StoreContext
   /** Runs `fn` in one transaction with a context bound to it. */
   tx<R>(fn: (ctx: StoreContext) => Promise<R>): Promise<R>
+  /** Runs `fn` on one consistent snapshot (see `Executor.snapshot`) with a context bound to it. */
+  snapshot<R>(fn: (ctx: StoreContext) => Promise<R>): Promise<R>
 }
 
 export function createContext(db: Executor, runIds = new Map<number, string>()): StoreContext {
@@ -23,6 +25,7 @@ export function createContext(db: Executor, runIds = new Map<number, string>()):
     stats: new RunStats(db),
     on: (other) => (other === db ? ctx : createContext(other, runIds)),
     tx: (fn) => db.tx((tx) => fn(ctx.on(tx))),
+    snapshot: (fn) => db.snapshot((snap) => fn(ctx.on(snap))),
   }
   return ctx
 }

@@ -160,6 +160,34 @@ for (const dialect of DIALECTS) {
       await expectReference()
     })
 
+    it('read whole while a writer merges and drops the chunks they span', async () => {
+      // One-row batches become small chunks at the series' tail, merged (deleted and rewritten)
+      // every 49 batches: reads running meanwhile must see each chunk before or after, whole.
+      await store.runs.create(runInput('r'))
+      const reads: Promise<unknown>[] = []
+      let logged = 0
+      for (let i = 0; i < 30; i++) {
+        const counted = logged
+        reads.push(
+          store.history.buckets(ref('r'), { key: 'x', buckets: 7 }).then((b) => {
+            // Steps 0…n−1, each counted once: a prefix of what was logged, nothing lost or twice.
+            const seen = b.count.reduce((sum, n) => sum + n, 0)
+            expect(seen).toBeGreaterThanOrEqual(counted)
+            expect(seen).toBe((b.lastStep.at(-1) ?? -1) + 1)
+          }),
+          store.history.read(ref('r'), {}).then((rows) => {
+            expect(rows.steps.length).toBeGreaterThanOrEqual(counted)
+            expect(rows.steps.every((step, j) => step === j)).toBe(true)
+            expect((rows.columns.x ?? []).every((v, j) => v === j * 2)).toBe(true)
+          }),
+        )
+        const rows = Array.from({ length: 20 }, (_, j) => ({ step: logged + j, x: (logged + j) * 2 }))
+        await logRows(store, ref('r'), rows, 1)
+        logged += rows.length
+      }
+      await Promise.all(reads)
+    })
+
     it('refuses bad bucket counts', async () => {
       await store.runs.create(runInput('r'))
       await expect(store.history.buckets(ref('r'), { key: 'x', buckets: 0 })).rejects.toMatchObject({

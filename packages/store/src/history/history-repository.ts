@@ -56,29 +56,33 @@ export class SqlHistoryRepository implements HistoryRepository {
   }
 
   async read(ref: RunRef, query: HistoryQuery): Promise<HistoryRows> {
-    const { db, chunks, segments, stats } = this.ctx
-    const row = await requireRow(db, ref)
-    const view = await loadView(db, row.pk)
-    const scalarKeys = [...(await stats.load(row.pk)).keys()].filter((k) => !HIDDEN_KEYS.has(k))
-    const wanted = query.keys ? new Set(query.keys) : undefined
-    const columns = wanted ? scalarKeys.filter((k) => wanted.has(k)).sort() : scalarKeys.sort()
-    return readView(db, chunks, segments, view, query, columns, wanted)
+    // One snapshot: a writer merging or dropping chunks meanwhile must not cut the read.
+    return this.ctx.snapshot(async ({ db, chunks, segments, stats }) => {
+      const row = await requireRow(db, ref)
+      const view = await loadView(db, row.pk)
+      const scalarKeys = [...(await stats.load(row.pk)).keys()].filter((k) => !HIDDEN_KEYS.has(k))
+      const wanted = query.keys ? new Set(query.keys) : undefined
+      const columns = wanted ? scalarKeys.filter((k) => wanted.has(k)).sort() : scalarKeys.sort()
+      return readView(db, chunks, segments, view, query, columns, wanted)
+    })
   }
 
   async buckets(ref: RunRef, query: BucketsQuery): Promise<BucketsResult> {
-    const { db, chunks } = this.ctx
-    const row = await requireRow(db, ref)
-    const minStep = query.minStep ?? 0
-    const maxStep = query.maxStep ?? Math.max(minStep, row.last_step ?? minStep)
-    const m4 = await viewBuckets(
-      chunks,
-      await loadView(db, row.pk),
-      query.key,
-      minStep,
-      maxStep,
-      query.buckets,
-    )
-    return { ...m4, minStep, maxStep }
+    // One snapshot: a writer merging or dropping chunks meanwhile must not cut the read.
+    return this.ctx.snapshot(async ({ db, chunks }) => {
+      const row = await requireRow(db, ref)
+      const minStep = query.minStep ?? 0
+      const maxStep = query.maxStep ?? Math.max(minStep, row.last_step ?? minStep)
+      const m4 = await viewBuckets(
+        chunks,
+        await loadView(db, row.pk),
+        query.key,
+        minStep,
+        maxStep,
+        query.buckets,
+      )
+      return { ...m4, minStep, maxStep }
+    })
   }
 
   async keys(ref: RunRef): Promise<KeyInfo[]> {
@@ -94,33 +98,35 @@ export class SqlHistoryRepository implements HistoryRepository {
   }
 
   async stepForMetricValue(ref: RunRef, metric: string, value: number): Promise<number> {
-    const { db, chunks } = this.ctx
-    const row = await requireRow(db, ref)
-    if (metric === '_step') return value
-    let found: number | undefined
-    let prev = -Infinity
-    let seen = false
-    for (const { segmentId, lo, hi } of partRanges(await loadView(db, row.pk))) {
-      const sid = await chunks.seriesId(segmentId, metric)
-      if (sid === undefined) continue
-      const pts = await chunks.range(sid, lo, hi)
-      for (let i = 0; i < pts.steps.length; i++) {
-        const v = pts.values[i]!
-        seen = true
-        if (!(v >= prev)) {
-          throw new StemmaError(
-            'STEP_NOT_MONOTONIC',
-            `${metric} is not monotonic in run ${ref.runId} (it goes from ${prev} to ${v} at step ${pts.steps[i]}); fork or rewind at a _step instead.`,
-          )
+    // One snapshot: a writer merging or dropping chunks meanwhile must not cut the read.
+    return this.ctx.snapshot(async ({ db, chunks }) => {
+      const row = await requireRow(db, ref)
+      if (metric === '_step') return value
+      let found: number | undefined
+      let prev = -Infinity
+      let seen = false
+      for (const { segmentId, lo, hi } of partRanges(await loadView(db, row.pk))) {
+        const sid = await chunks.seriesId(segmentId, metric)
+        if (sid === undefined) continue
+        const pts = await chunks.range(sid, lo, hi)
+        for (let i = 0; i < pts.steps.length; i++) {
+          const v = pts.values[i]!
+          seen = true
+          if (!(v >= prev)) {
+            throw new StemmaError(
+              'STEP_NOT_MONOTONIC',
+              `${metric} is not monotonic in run ${ref.runId} (it goes from ${prev} to ${v} at step ${pts.steps[i]}); fork or rewind at a _step instead.`,
+            )
+          }
+          prev = v
+          if (v <= value) found = pts.steps[i]!
         }
-        prev = v
-        if (v <= value) found = pts.steps[i]!
       }
-    }
-    if (!seen) throw new StemmaError('INVALID_LINEAGE_SPEC', `Run ${ref.runId} has no values of ${metric}.`)
-    if (found === undefined) {
-      throw new StemmaError('INVALID_STEP', `Run ${ref.runId} has no step where ${metric} ≤ ${value}.`)
-    }
-    return found
+      if (!seen) throw new StemmaError('INVALID_LINEAGE_SPEC', `Run ${ref.runId} has no values of ${metric}.`)
+      if (found === undefined) {
+        throw new StemmaError('INVALID_STEP', `Run ${ref.runId} has no step where ${metric} ≤ ${value}.`)
+      }
+      return found
+    })
   }
 }

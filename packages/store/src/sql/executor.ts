@@ -23,6 +23,13 @@ export interface Executor {
    * everything back and rethrows.
    */
   tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R>
+  /**
+   * Runs `fn`'s reads on one consistent snapshot: what it sends through the executor it is given
+   * sees no commit made meanwhile, so a read over several statements (a chart over many chunks)
+   * never meets rows that another writer deleted between two of them. Inside a transaction, `fn`
+   * simply runs in it.
+   */
+  snapshot<R>(fn: (db: Executor) => Promise<R>): Promise<R>
 }
 
 /** A notification from another connection, possibly in another server process. */

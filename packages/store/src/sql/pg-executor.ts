@@ -116,6 +116,7 @@ abstract class PgExecutorBase implements Executor {
   }
 
   abstract tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R>
+  abstract snapshot<R>(fn: (db: Executor) => Promise<R>): Promise<R>
 
   private async query(sql: string, params: unknown[]): Promise<pg.QueryResult> {
     try {
@@ -140,6 +141,10 @@ class PgTransaction extends PgExecutorBase {
   protected target(): Queryable {
     if (this.ended) throw new Error('a transaction handle was used after its transaction ended')
     return this.client
+  }
+
+  snapshot<R>(fn: (db: Executor) => Promise<R>): Promise<R> {
+    return fn(this)
   }
 
   async tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
@@ -195,7 +200,16 @@ export class PgDatabase extends PgExecutorBase implements Database {
     return this.pool
   }
 
-  async tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+  tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+    return this.transaction('BEGIN', fn)
+  }
+
+  /** REPEATABLE READ: every statement of the transaction reads the snapshot its first one took. */
+  snapshot<R>(fn: (db: Executor) => Promise<R>): Promise<R> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn)
+  }
+
+  private async transaction<R>(begin: string, fn: (tx: Executor) => Promise<R>): Promise<R> {
     let client: pg.PoolClient
     try {
       client = await this.pool.connect()
@@ -210,7 +224,7 @@ export class PgDatabase extends PgExecutorBase implements Database {
     const onError = () => (broken = true)
     client.on('error', onError)
     try {
-      await handle.exec('BEGIN')
+      await handle.exec(begin)
       const result = await fn(handle)
       await handle.exec('COMMIT')
       return result

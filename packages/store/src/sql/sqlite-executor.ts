@@ -54,15 +54,27 @@ export class SqliteDatabase implements Database {
     return settle(() => void this.driver.exec(sql))
   }
 
-  async tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+  tx<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+    // IMMEDIATE takes the write lock up front, so another process on the same file waits at
+    // BEGIN (busy_timeout) instead of failing at its first write.
+    return this.transaction('BEGIN IMMEDIATE', fn)
+  }
+
+  /**
+   * A read transaction: in WAL mode it reads one snapshot of the file, and holding the connection
+   * keeps this process's writers out until it ends. It takes no write lock.
+   */
+  snapshot<R>(fn: (db: Executor) => Promise<R>): Promise<R> {
+    return this.transaction('BEGIN DEFERRED', fn)
+  }
+
+  private async transaction<R>(begin: string, fn: (tx: Executor) => Promise<R>): Promise<R> {
     // No await between this check and taking `busy`, or two transactions could both start.
     while (this.busy) await this.busy
     let release!: () => void
     this.busy = new Promise((resolve) => (release = resolve))
     try {
-      // IMMEDIATE takes the write lock up front, so another process on the same file waits at
-      // BEGIN (busy_timeout) instead of failing at its first write.
-      this.stmt('BEGIN IMMEDIATE').run()
+      this.stmt(begin).run()
       const handle = new SqliteTransaction(this, 0)
       try {
         const result = await fn(handle)
@@ -154,6 +166,10 @@ class SqliteTransaction implements Executor {
     } finally {
       inner.ended = true
     }
+  }
+
+  snapshot<R>(fn: (db: Executor) => Promise<R>): Promise<R> {
+    return fn(this)
   }
 
   private live(): SqliteDatabase {
