@@ -67,6 +67,23 @@ function translate(err: unknown): unknown {
   return err
 }
 
+/**
+ * One pooled connection, shared by a transaction and its savepoints. It runs one statement at a
+ * time: statements a caller sends concurrently (a chart's reads in one snapshot) wait their turn
+ * here, not in the driver, which deprecates queueing.
+ */
+class Connection implements Queryable {
+  private last: Promise<unknown> = Promise.resolve()
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  query(config: pg.QueryConfig): Promise<pg.QueryResult> {
+    const next = this.last.then(() => this.client.query(config))
+    this.last = next.catch(() => {})
+    return next
+  }
+}
+
 interface Queryable {
   query(config: pg.QueryConfig): Promise<pg.QueryResult>
 }
@@ -132,7 +149,7 @@ class PgTransaction extends PgExecutorBase {
 
   constructor(
     statements: StatementCache,
-    private readonly client: pg.PoolClient,
+    private readonly client: Connection,
     private readonly depth: number,
   ) {
     super(statements)
@@ -216,7 +233,7 @@ export class PgDatabase extends PgExecutorBase implements Database {
     } catch (err) {
       throw translate(err)
     }
-    const handle = new PgTransaction(this.statements, client, 0)
+    const handle = new PgTransaction(this.statements, new Connection(client), 0)
     let broken = false
     // A checked-out connection has no listener of the pool's: without this, the database closing
     // it between two statements (a restart) would be an uncaught error that ends the process.
