@@ -279,12 +279,16 @@ export class ChunkStore {
 
   /**
    * The raw bytes of several slices, in the order asked, in at most two statements: one for the
-   * chunks read in many slices (a zoomed-in chart), whose value blobs are read whole since a
-   * database may load a whole blob to cut a slice of it, and one for the other slices.
+   * chunks read in many slices (a zoomed-in chart) where the database would load a whole blob to
+   * cut each slice (`sliceLoadsWholeBlob`), whose value blobs are then read whole, and one for
+   * the other slices.
    */
   async slices(reads: readonly SliceRead[]): Promise<RawSlice[]> {
     const perChunk = new Map<number, number>()
-    for (const r of reads) perChunk.set(r.chunkId, (perChunk.get(r.chunkId) ?? 0) + 1)
+    // Where a slice costs only its bytes, every slice is read as one (1 M-step charts on
+    // PostgreSQL read 4 slices a chunk: whole blobs made them 3× slower).
+    if (this.db.dialect.sliceLoadsWholeBlob)
+      for (const r of reads) perChunk.set(r.chunkId, (perChunk.get(r.chunkId) ?? 0) + 1)
     const wholeIds = [...perChunk].filter(([, n]) => n > SLICE_LIMIT).map(([id]) => id)
     const cut = reads.flatMap((r, i) => ((perChunk.get(r.chunkId) ?? 0) > SLICE_LIMIT ? [] : [{ r, i }]))
     const [whole, sliced] = await Promise.all([

@@ -29,6 +29,11 @@ export interface SqlDialect {
   /** JSON columns hold the encoder's text as written (not re-normalised by the database). */
   readonly jsonStoredAsText: boolean
   /**
+   * Cutting a slice out of a blob loads the whole blob first (SQLite), so several slices of one
+   * blob cost less as one read of all of it. PostgreSQL reads only the slice's part of a value.
+   */
+  readonly sliceLoadsWholeBlob: boolean
+  /**
    * Appended to a SELECT of the run row (aliased `r`) in a write transaction: holds the row until
    * commit, so concurrent writers to one run, in any process, apply one after another.
    */
@@ -73,6 +78,7 @@ export const sqliteDialect: SqlDialect = {
   },
   tableSuffixForCompositeKey: ' WITHOUT ROWID',
   jsonStoredAsText: true,
+  sliceLoadsWholeBlob: true,
   // One connection per file and BEGIN IMMEDIATE already serialise writers.
   lockRunRow: '',
   integerRows(columns) {
@@ -132,6 +138,7 @@ export const postgresDialect: SqlDialect = {
   },
   tableSuffixForCompositeKey: '',
   jsonStoredAsText: false,
+  sliceLoadsWholeBlob: false,
   lockRunRow: ' FOR UPDATE OF r',
   integerRows(columns) {
     const arrays = columns.map(() => 'CAST(? AS BIGINT[])').join(', ')
