@@ -11,8 +11,6 @@ import {
 import type { ChunkMeta, ChunkStore, RawSlice, SliceRead } from './chunks.js'
 import { partRanges } from './view-ranges.js'
 
-/** The LOD fields a chart adds a block from. */
-const CHART_FIELDS = [LOD.first, LOD.min, LOD.max, LOD.last] as const
 const NO_LOD = new Float64Array(0)
 
 /** Decoded steps of the slice being read; reused because charts decode many small slices. */
@@ -124,7 +122,10 @@ class CutChunk {
     const lod = this.lodBlocks
     const data = lod ? lod.data : NO_LOD
     const stride = lod ? lod.stride : 0
-    const [firsts, mins, maxes, lasts] = lod ? CHART_FIELDS.map((f) => lod.offset(f)) : [0, 0, 0, 0]
+    const firsts = lod ? lod.offset(LOD.first) : 0
+    const mins = lod ? lod.offset(LOD.min) : 0
+    const maxes = lod ? lod.offset(LOD.max) : 0
+    const lasts = lod ? lod.offset(LOD.last) : 0
     let next = 0
     let nextRaw = rawBlocks.length > 0 ? rawBlocks[0]! : -1
     for (let b = 0, o = 0; b < blocks; b++, o += stride) {
@@ -139,10 +140,10 @@ class CutChunk {
       builder.addBlock(
         firstStep,
         lastStep,
-        data[firsts! + o]!,
-        data[mins! + o]!,
-        data[maxes! + o]!,
-        data[lasts! + o]!,
+        data[firsts + o]!,
+        data[mins + o]!,
+        data[maxes + o]!,
+        data[lasts + o]!,
         contiguous ? lastStep - firstStep + 1 : this.count(b),
       )
     }

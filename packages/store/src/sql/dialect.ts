@@ -2,14 +2,6 @@
  * What differs between databases, as data. Shared code asks for a capability or a spelled-out
  * type, never for a dialect's name.
  */
-/** See `SqlDialect.integerRows`. */
-export interface IntegerRows {
-  /** SQL for the FROM clause, naming the source `s` and its columns as asked. */
-  source: string
-  /** The parameters that bind these rows (each as many integers as there are columns). */
-  bind(rows: readonly (readonly number[])[]): unknown[]
-}
-
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres'
   /** Column types as this database spells them. */
@@ -63,6 +55,14 @@ export interface SqlDialect {
   isUniqueViolation(err: unknown): boolean
   /** Whether an error is a foreign-key violation (a row still referenced, or one gone meanwhile). */
   isForeignKeyViolation(err: unknown): boolean
+}
+
+/** See `SqlDialect.integerRows`. */
+export interface IntegerRows {
+  /** SQL for the FROM clause, naming the source `s` and its columns as asked. */
+  source: string
+  /** The parameters that bind these rows (each as many integers as there are columns). */
+  bind(rows: readonly (readonly number[])[]): unknown[]
 }
 
 export const sqliteDialect: SqlDialect = {
