@@ -239,6 +239,12 @@ describe('runs', () => {
     const gone = await t.call('GET', `${RUNS}/admin/list/run0`)
     expect(gone.statusCode).toBe(404)
     expect(json<{ error: { code: string } }>(gone).error.code).toBe('RUN_NOT_FOUND')
+    // The history reads find the run in the store's own read; their 404 is the run route's.
+    for (const read of ['history', 'history/buckets?key=loss', 'history/keys']) {
+      const res = await t.call('GET', `${RUNS}/admin/list/run0/${read}`)
+      expect(res.statusCode, read).toBe(404)
+      expect(json<{ error: unknown }>(res).error, read).toEqual(json<{ error: unknown }>(gone).error)
+    }
   })
 
   it('validates path parameters before using them', async () => {
